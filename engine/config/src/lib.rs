@@ -1,0 +1,1 @@
+//! Typed ringway configuration: file formats, defaults, environment overrides, validation
