@@ -1,0 +1,166 @@
+//! `ringway serve` and `ringway initprovider`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use ringway_config::Config;
+use ringway_engine::{Engine, EngineConfig};
+use ringway_provider::{Driver, Provider};
+use ringway_uring::{IoConfig, IoMode};
+
+use crate::cli::CommonArgs;
+
+fn load_config(args: &CommonArgs) -> anyhow::Result<Config> {
+    let file = match &args.config_file {
+        Some(f) => Some(args.in_config_dir(f)),
+        None => ringway_config::find_config_file(&args.config_dir),
+    };
+    let env = ringway_config::process_env()?;
+    ringway_config::load(file.as_deref(), env).map_err(|e| anyhow::anyhow!("configuration: {e}"))
+}
+
+fn setup(args: &CommonArgs) -> anyhow::Result<Config> {
+    let config = load_config(args)?;
+    let log_file = args.log_file.as_deref().map(|f| args.in_config_dir(f));
+    crate::logging::init(&args.log_level, log_file.as_deref())?;
+    Ok(config)
+}
+
+fn control_runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.engine.control_plane_threads)
+        .thread_name("ringway-ctl")
+        .enable_all()
+        .build()
+        .context("cannot start the control-plane runtime")
+}
+
+fn provider_driver(config: &Config, args: &CommonArgs) -> Driver {
+    Driver::from_config(&config.data_provider.driver, &config.data_provider.name, &args.config_dir)
+}
+
+/// `ringway initprovider`.
+pub(crate) fn init_provider(args: &CommonArgs) -> anyhow::Result<()> {
+    let config = setup(args)?;
+    let rt = control_runtime(&config)?;
+    rt.block_on(async {
+        let (provider, report) = Provider::open(&provider_driver(&config, args)).await?;
+        provider.close().await;
+        tracing::info!(
+            driver = %config.data_provider.driver,
+            schema_version = report.schema_version,
+            applied = report.applied,
+            "data provider initialised"
+        );
+        Ok(())
+    })
+}
+
+fn engine_config(config: &Config) -> EngineConfig {
+    EngineConfig {
+        workers: config.engine.workers,
+        pin_workers: config.engine.pin_workers,
+        io_mode: match config.engine.io {
+            ringway_config::IoMode::Uring => IoMode::Uring,
+            ringway_config::IoMode::ThreadPool => IoMode::ThreadPool,
+        },
+        io_config: IoConfig { ring_entries: config.engine.ring_entries },
+    }
+}
+
+fn bind_addr(address: &str, port: u16) -> anyhow::Result<SocketAddr> {
+    let host = if address.is_empty() { "0.0.0.0" } else { address };
+    let text = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+    text.parse().with_context(|| format!("invalid listen address {address:?}"))
+}
+
+/// Notes the configured protocol servers that this build does not serve yet, so nobody wonders why a port is
+/// closed.
+fn report_unserved(config: &Config) {
+    let sftp: Vec<u16> = config.sftpd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
+    let ftp: Vec<u16> = config.ftpd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
+    let dav: Vec<u16> = config.webdavd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
+    for (name, ports) in [("sftpd", sftp), ("ftpd", ftp), ("webdavd", dav)] {
+        if !ports.is_empty() {
+            tracing::warn!(section = name, ?ports, "this protocol is not implemented in this build yet; not listening");
+        }
+    }
+}
+
+/// `ringway serve`.
+pub(crate) fn serve(args: &CommonArgs) -> anyhow::Result<()> {
+    let config = setup(args)?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config_dir = %args.config_dir.display(), "ringway starting");
+    let rt = control_runtime(&config)?;
+    rt.block_on(run(config, args))
+}
+
+async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
+    let (provider, report) = Provider::open(&provider_driver(&config, args)).await?;
+    tracing::info!(
+        driver = %config.data_provider.driver,
+        schema_version = report.schema_version,
+        applied = report.applied,
+        "data provider ready"
+    );
+
+    // Admin HTTP on the control plane.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut admin_tasks = Vec::new();
+    for b in config.httpd.bindings.iter().filter(|b| b.port != 0) {
+        let addr = bind_addr(&b.address, b.port)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (httpd)"))?;
+        tracing::info!(%addr, "admin HTTP listening");
+        let mut rx = stop_rx.clone();
+        admin_tasks.push(tokio::spawn(ringway_admin::serve(listener, async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })));
+    }
+
+    // Data plane.
+    report_unserved(&config);
+    let engine = Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
+    if engine.io_mode() != engine_config(&config).io_mode {
+        tracing::warn!(requested = ?config.engine.io, actual = %engine.io_mode(), "file I/O engine fell back");
+    }
+
+    let signal = wait_for_signal().await?;
+    tracing::info!(signal, grace_secs = config.engine.grace_time, "shutting down");
+    let _ = stop_tx.send(true);
+    let report = engine.shutdown(Duration::from_secs(config.engine.grace_time)).await;
+    for t in admin_tasks {
+        match t.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(cause = %e, "admin HTTP server ended with an error"),
+            Err(e) => tracing::warn!(cause = %e, "admin HTTP task failed"),
+        }
+    }
+    provider.close().await;
+    tracing::info!(drained = report.drained, forced = report.forced, "ringway stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bind_addresses() {
+        assert_eq!(super::bind_addr("", 2022).unwrap().to_string(), "0.0.0.0:2022");
+        assert_eq!(super::bind_addr("127.0.0.1", 8080).unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(super::bind_addr("::1", 8080).unwrap().to_string(), "[::1]:8080");
+        assert!(super::bind_addr("nope", 1).is_err());
+    }
+
+}
