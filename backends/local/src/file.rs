@@ -97,11 +97,27 @@ pub(crate) async fn open_write(
         Ok(_) if opts.mode == WriteMode::CreateNew => {
             return Err(StorageError::with_context(ErrorKind::AlreadyExists, format!("upload {path}")));
         }
+        // An atomic upload acts on the name itself and never follows the link, so check where the link leads
+        // like every other operation that follows it: out of the root is refused, a directory too.
+        Ok(st) if st.is_symlink() && opts.atomic => {
+            let how = OpenHow { flags: libc::O_PATH, mode: 0, resolve: OpenHow::CONFINED };
+            match backend.open_confined(path, how, "upload").await {
+                Ok(fd) => {
+                    if io.fstat(&fd).await.map_err(ctx)?.is_dir() {
+                        return Err(StorageError::with_context(ErrorKind::IsADirectory, format!("upload {path}")));
+                    }
+                }
+                // A dangling link inside the root: the upload replaces it.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
         _ => {}
     }
     if !opts.atomic {
+        // Resolved from the root, not from the parent: a link may climb above its own directory and stay inside.
         let how = OpenHow { flags: flags_for(opts.mode), mode: opts.create_mode, resolve: OpenHow::CONFINED };
-        let fd = io.open_at(&dir, Path::new(&name), how).await.map_err(ctx)?;
+        let fd = backend.open_confined(path, how, "upload").await?;
         if let WriteMode::ResumeAt(offset) = opts.mode {
             truncate(io, &fd, offset).await.map_err(ctx)?;
         }
