@@ -1,1 +1,2 @@
 //! criterion benches live in `benches/`; this library is empty on purpose.
+#![forbid(unsafe_code)]

@@ -21,9 +21,16 @@ pub fn ringway_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
     let bin = profile_dir.join("ringway");
-    assert!(bin.exists(), "{} not found: run `cargo build -p ringway` first or set RINGWAY_BIN", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not found: run `cargo build -p ringway` first or set RINGWAY_BIN",
+        bin.display()
+    );
     bin
 }
 
@@ -33,7 +40,10 @@ pub fn ringway_bin() -> PathBuf {
 /// When no port can be bound.
 #[must_use]
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind port 0").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind port 0")
+        .port()
 }
 
 /// A `ringway serve` process in its own config dir, killed on drop.
@@ -71,13 +81,21 @@ impl Server {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn ringway");
-        let server = Self { child: Some(child), dir, http: SocketAddr::from(([127, 0, 0, 1], port)) };
+        let server = Self {
+            child: Some(child),
+            dir,
+            http: SocketAddr::from(([127, 0, 0, 1], port)),
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok((200, _)) = http_get(server.http, "/healthz") {
                 return server;
             }
-            assert!(Instant::now() < deadline, "server did not come up; log:\n{}", server.log());
+            assert!(
+                Instant::now() < deadline,
+                "server did not come up; log:\n{}",
+                server.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -103,7 +121,8 @@ impl Server {
     /// When the process does not exit in time (it is then killed).
     pub fn terminate(&mut self, timeout: Duration) -> (ExitStatus, Duration) {
         let mut child = self.child.take().expect("running");
-        let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).expect("pid")).expect("pid");
+        let pid =
+            rustix::process::Pid::from_raw(i32::try_from(child.id()).expect("pid")).expect("pid");
         rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("send SIGTERM");
         let start = Instant::now();
         loop {
@@ -136,14 +155,22 @@ impl Drop for Server {
 pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut out = String::new();
     s.read_to_string(&mut out)?;
-    let status = out
-        .get(9..12)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not HTTP: {out:?}")))?;
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not HTTP: {out:?}"),
+        )
+    })?;
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -153,7 +180,11 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
 /// # Panics
 /// When the binary cannot be run.
 #[must_use]
-pub fn run_ringway(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> (ExitStatus, String, String) {
+pub fn run_ringway(
+    args: &[&str],
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> (ExitStatus, String, String) {
     let mut cmd = Command::new(ringway_bin());
     cmd.args(args).current_dir(dir).stdin(Stdio::null());
     for (k, _) in std::env::vars() {
@@ -165,5 +196,9 @@ pub fn run_ringway(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> (ExitStat
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run ringway");
-    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -6,8 +6,14 @@ use ringway_tests::{Server, free_port, http_get, run_ringway};
 
 #[test]
 fn serve_answers_healthz_and_stops_on_sigterm() {
-    let mut server = Server::start(&[("RINGWAY_ENGINE__GRACE_TIME", "3"), ("RINGWAY_ENGINE__WORKERS", "2")]);
-    assert_eq!(http_get(server.http, "/healthz").unwrap(), (200, "ok".to_owned()));
+    let mut server = Server::start(&[
+        ("RINGWAY_ENGINE__GRACE_TIME", "3"),
+        ("RINGWAY_ENGINE__WORKERS", "2"),
+    ]);
+    assert_eq!(
+        http_get(server.http, "/healthz").unwrap(),
+        (200, "ok".to_owned())
+    );
     let (status, body) = http_get(server.http, "/api/v2/nothing-here").unwrap();
     assert_eq!(status, 404);
     assert!(body.contains("\"error\""), "{body}");
@@ -17,13 +23,26 @@ fn serve_answers_healthz_and_stops_on_sigterm() {
     assert!(log.contains("\"io\":\"uring\""), "{log}");
     assert!(log.contains("\"workers\":2"), "{log}");
     let (status, took) = server.terminate(Duration::from_secs(10));
-    assert!(status.success(), "exit status {status:?}; log:\n{}", server.log());
-    assert!(took < Duration::from_secs(3), "shutdown took {took:?}, longer than the grace time");
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        server.log()
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "shutdown took {took:?}, longer than the grace time"
+    );
     let log = server.log();
-    assert!(log.contains("SIGTERM") && log.contains("ringway stopped"), "{log}");
+    assert!(
+        log.contains("SIGTERM") && log.contains("ringway stopped"),
+        "{log}"
+    );
     // Every log line is JSON.
     for line in log.lines() {
-        assert!(line.starts_with('{') && line.ends_with('}'), "not a JSON line: {line}");
+        assert!(
+            line.starts_with('{') && line.ends_with('}'),
+            "not a JSON line: {line}"
+        );
     }
 }
 
@@ -39,24 +58,41 @@ fn threadpool_mode_is_selected_by_config() {
 fn config_errors_name_the_bad_key() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    std::fs::write(dir.path().join("ringway.toml"), "[sftpd]\nmax_auth_tries = 3\n\n[[sftpd.bindings]]\nprot = 22\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("ringway.toml"),
+        "[sftpd]\nmax_auth_tries = 3\n\n[[sftpd.bindings]]\nprot = 22\n",
+    )
+    .unwrap();
     let (status, _, err) = run_ringway(&["serve", "--config-dir", d], dir.path(), &[]);
     assert!(!status.success());
-    assert!(err.contains("sftpd.bindings[0]") && err.contains("prot"), "{err}");
+    assert!(
+        err.contains("sftpd.bindings[0]") && err.contains("prot"),
+        "{err}"
+    );
 
-    std::fs::write(dir.path().join("ringway.toml"), "[httpd]\ntoken_validity = \"long\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("ringway.toml"),
+        "[httpd]\ntoken_validity = \"long\"\n",
+    )
+    .unwrap();
     let (status, _, err) = run_ringway(&["serve", "--config-dir", d], dir.path(), &[]);
     assert!(!status.success());
     assert!(err.contains("httpd.token_validity"), "{err}");
 
     std::fs::remove_file(dir.path().join("ringway.toml")).unwrap();
-    let (status, _, err) = run_ringway(&["serve", "--config-dir", d], dir.path(), &[("RINGWAY_SFTPD__NOPE", "1")]);
+    let (status, _, err) = run_ringway(
+        &["serve", "--config-dir", d],
+        dir.path(),
+        &[("RINGWAY_SFTPD__NOPE", "1")],
+    );
     assert!(!status.success());
     assert!(err.contains("RINGWAY_SFTPD__NOPE"), "{err}");
 
-    let (status, _, err) =
-        run_ringway(&["serve", "--config-dir", d], dir.path(), &[("RINGWAY_ENGINE__RING_ENTRIES", "100")]);
+    let (status, _, err) = run_ringway(
+        &["serve", "--config-dir", d],
+        dir.path(),
+        &[("RINGWAY_ENGINE__RING_ENTRIES", "100")],
+    );
     assert!(!status.success());
     assert!(err.contains("engine.ring_entries"), "{err}");
 
@@ -66,7 +102,10 @@ fn config_errors_name_the_bad_key() {
     let (status, _, err) = run_ringway(
         &["serve", "--config-dir", d],
         dir.path(),
-        &[("RINGWAY_HTTPD__BINDINGS__0__PORT", &port), ("RINGWAY_SFTPD__BINDINGS__0__PORT", &free_port().to_string())],
+        &[
+            ("RINGWAY_HTTPD__BINDINGS__0__PORT", &port),
+            ("RINGWAY_SFTPD__BINDINGS__0__PORT", &free_port().to_string()),
+        ],
     );
     assert!(!status.success());
     assert!(err.contains(&port) && err.contains("httpd"), "{err}");
@@ -78,8 +117,15 @@ fn cli_version_help_and_initprovider() {
     let d = dir.path().to_str().unwrap();
     let (status, out, _) = run_ringway(&["--version"], dir.path(), &[]);
     assert!(status.success());
-    assert!(out.starts_with("ringway ") && out.contains(env!("CARGO_PKG_VERSION")), "{out}");
-    for sub in [&["--help"][..], &["serve", "--help"], &["initprovider", "--help"]] {
+    assert!(
+        out.starts_with("ringway ") && out.contains(env!("CARGO_PKG_VERSION")),
+        "{out}"
+    );
+    for sub in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["initprovider", "--help"],
+    ] {
         let (status, out, _) = run_ringway(sub, dir.path(), &[]);
         assert!(status.success(), "{sub:?}");
         assert!(out.contains("Usage"), "{out}");
@@ -92,7 +138,10 @@ fn cli_version_help_and_initprovider() {
     let (status, _, err) = run_ringway(&["initprovider", "--config-dir", d], dir.path(), &[]);
     assert!(status.success() && err.contains("\"applied\":0"), "{err}");
     // An unsupported driver is refused with its name.
-    let (status, _, err) =
-        run_ringway(&["initprovider", "--config-dir", d], dir.path(), &[("RINGWAY_DATA_PROVIDER__DRIVER", "postgresql")]);
+    let (status, _, err) = run_ringway(
+        &["initprovider", "--config-dir", d],
+        dir.path(),
+        &[("RINGWAY_DATA_PROVIDER__DRIVER", "postgresql")],
+    );
     assert!(!status.success() && err.contains("postgresql"), "{err}");
 }

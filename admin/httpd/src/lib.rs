@@ -30,22 +30,31 @@ async fn healthz() -> impl IntoResponse {
 async fn not_found() -> impl IntoResponse {
     (
         StatusCode::NOT_FOUND,
-        Json(ErrorBody { error: "Not Found".to_owned(), message: "no such route".to_owned() }),
+        Json(ErrorBody {
+            error: "Not Found".to_owned(),
+            message: "no such route".to_owned(),
+        }),
     )
 }
 
 /// The admin router.
-#[must_use]
 pub fn router() -> Router {
-    Router::new().route("/healthz", get(healthz)).fallback(not_found)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
 }
 
 /// Serves the admin router on `listener` until `shutdown` resolves, then finishes in-flight requests.
 ///
 /// # Errors
 /// When the server fails (not when a single connection does).
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-    axum::serve(listener, router()).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[cfg(test)]
@@ -55,7 +64,11 @@ mod tests {
     async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).await.unwrap();
         let status = out[9..12].parse().unwrap();

@@ -12,7 +12,9 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Which database holds the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +40,18 @@ impl Driver {
         match driver {
             "sqlite" => {
                 let p = PathBuf::from(name);
-                Self::Sqlite { path: if p.is_absolute() { p } else { config_dir.join(p) } }
+                Self::Sqlite {
+                    path: if p.is_absolute() {
+                        p
+                    } else {
+                        config_dir.join(p)
+                    },
+                }
             }
             "memory" => Self::Memory,
-            other => Self::Unsupported { name: other.to_owned() },
+            other => Self::Unsupported {
+                name: other.to_owned(),
+            },
         }
     }
 }
@@ -50,7 +60,9 @@ impl Driver {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The driver is not available.
-    #[error("data_provider.driver {0:?} is not available in this build yet (supported: sqlite, memory)")]
+    #[error(
+        "data_provider.driver {0:?} is not available in this build yet (supported: sqlite, memory)"
+    )]
     Unsupported(String),
     /// The database could not be opened.
     #[error("cannot open the {what} database: {source}")]
@@ -96,12 +108,21 @@ impl Provider {
     /// [`ProviderError`] when the driver is unsupported, the database cannot be opened or a migration fails.
     pub async fn open(driver: &Driver) -> Result<(Self, InitReport), ProviderError> {
         match driver {
-            Driver::Memory => Ok((Self::Memory, InitReport { schema_version: 0, applied: 0 })),
+            Driver::Memory => Ok((
+                Self::Memory,
+                InitReport {
+                    schema_version: 0,
+                    applied: 0,
+                },
+            )),
             Driver::Unsupported { name } => Err(ProviderError::Unsupported(name.clone())),
             Driver::Sqlite { path } => {
                 let what = path.display().to_string();
                 let opts = SqliteConnectOptions::from_str("sqlite://")
-                    .map_err(|source| ProviderError::Open { what: what.clone(), source })?
+                    .map_err(|source| ProviderError::Open {
+                        what: what.clone(),
+                        source,
+                    })?
                     .filename(path)
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
@@ -115,11 +136,18 @@ impl Provider {
                 let before: i64 = applied_count(&pool).await;
                 SQLITE_MIGRATIONS.run(&pool).await?;
                 let after: i64 = applied_count(&pool).await;
-                let (version,): (i64,) = sqlx::query_as("SELECT version FROM schema_version WHERE id = 1")
-                    .fetch_one(&pool)
-                    .await?;
+                let (version,): (i64,) =
+                    sqlx::query_as("SELECT version FROM schema_version WHERE id = 1")
+                        .fetch_one(&pool)
+                        .await?;
                 let applied = usize::try_from(after - before).unwrap_or(0);
-                Ok((Self::Sqlite(pool), InitReport { schema_version: version, applied }))
+                Ok((
+                    Self::Sqlite(pool),
+                    InitReport {
+                        schema_version: version,
+                        applied,
+                    },
+                ))
             }
         }
     }
@@ -148,19 +176,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let driver = Driver::from_config("sqlite", "ringway.db", dir.path());
         let (p, report) = Provider::open(&driver).await.unwrap();
-        assert_eq!(report, InitReport { schema_version: 1, applied: 1 });
+        assert_eq!(
+            report,
+            InitReport {
+                schema_version: 1,
+                applied: 1
+            }
+        );
         p.close().await;
         assert!(dir.path().join("ringway.db").exists());
         let (p, report) = Provider::open(&driver).await.unwrap();
-        assert_eq!(report, InitReport { schema_version: 1, applied: 0 });
+        assert_eq!(
+            report,
+            InitReport {
+                schema_version: 1,
+                applied: 0
+            }
+        );
         p.close().await;
     }
 
     #[tokio::test]
     async fn unsupported_driver_is_named() {
-        let err = Provider::open(&Driver::from_config("postgresql", "x", std::path::Path::new("/")))
-            .await
-            .unwrap_err();
+        let err = Provider::open(&Driver::from_config(
+            "postgresql",
+            "x",
+            std::path::Path::new("/"),
+        ))
+        .await
+        .unwrap_err();
         assert!(err.to_string().contains("postgresql"), "{err}");
     }
 }

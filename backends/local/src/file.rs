@@ -5,7 +5,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use ringway_core::{
-    ErrorKind, FileReader, FileWriter, Metadata, Result, StorageError, VirtualPath, WriteMode, WriteOptions,
+    ErrorKind, FileReader, FileWriter, Metadata, Result, StorageError, VirtualPath, WriteMode,
+    WriteOptions,
 };
 use ringway_uring::{Fd, Io, OpenHow, rename_flags};
 
@@ -29,17 +30,26 @@ impl LocalReader {
 impl FileReader for LocalReader {
     async fn read_at(&self, buf: BytesMut, offset: u64) -> (Result<usize>, BytesMut) {
         let (res, buf) = self.io.read_at(&self.fd, buf, offset).await;
-        (res.map_err(|e| StorageError::from_io(e, format!("read {}", self.path))), buf)
+        (
+            res.map_err(|e| StorageError::from_io(e, format!("read {}", self.path))),
+            buf,
+        )
     }
 
     async fn metadata(&self) -> Result<Metadata> {
-        let st = self.io.fstat(&self.fd).await.map_err(|e| StorageError::from_io(e, format!("stat {}", self.path)))?;
+        let st = self
+            .io
+            .fstat(&self.fd)
+            .await
+            .map_err(|e| StorageError::from_io(e, format!("stat {}", self.path)))?;
         Ok(metadata_from(&st))
     }
 
     async fn close(self: Box<Self>) -> Result<()> {
         let Self { io, fd, path } = *self;
-        io.close(fd).await.map_err(|e| StorageError::from_io(e, format!("close {path}")))
+        io.close(fd)
+            .await
+            .map_err(|e| StorageError::from_io(e, format!("close {path}")))
     }
 }
 
@@ -78,7 +88,8 @@ fn flags_for(mode: WriteMode) -> i32 {
 
 async fn truncate(io: &Io, fd: &Fd, size: u64) -> std::io::Result<()> {
     let fd = fd.clone();
-    io.blocking(move || rustix::fs::ftruncate(&fd, size).map_err(Into::into)).await
+    io.blocking(move || rustix::fs::ftruncate(&fd, size).map_err(Into::into))
+        .await
 }
 
 pub(crate) async fn open_write(
@@ -92,19 +103,32 @@ pub(crate) async fn open_write(
     // Refuse directories up front: an atomic upload would otherwise only fail at commit.
     match io.statx(&dir, Path::new(&name), false).await {
         Ok(st) if st.is_dir() => {
-            return Err(StorageError::with_context(ErrorKind::IsADirectory, format!("upload {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::IsADirectory,
+                format!("upload {path}"),
+            ));
         }
         Ok(_) if opts.mode == WriteMode::CreateNew => {
-            return Err(StorageError::with_context(ErrorKind::AlreadyExists, format!("upload {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::AlreadyExists,
+                format!("upload {path}"),
+            ));
         }
         // An atomic upload acts on the name itself and never follows the link, so check where the link leads
         // like every other operation that follows it: out of the root is refused, a directory too.
         Ok(st) if st.is_symlink() && opts.atomic => {
-            let how = OpenHow { flags: libc::O_PATH, mode: 0, resolve: OpenHow::CONFINED };
+            let how = OpenHow {
+                flags: libc::O_PATH,
+                mode: 0,
+                resolve: OpenHow::CONFINED,
+            };
             match backend.open_confined(path, how, "upload").await {
                 Ok(fd) => {
                     if io.fstat(&fd).await.map_err(ctx)?.is_dir() {
-                        return Err(StorageError::with_context(ErrorKind::IsADirectory, format!("upload {path}")));
+                        return Err(StorageError::with_context(
+                            ErrorKind::IsADirectory,
+                            format!("upload {path}"),
+                        ));
                     }
                 }
                 // A dangling link inside the root: the upload replaces it.
@@ -116,33 +140,64 @@ pub(crate) async fn open_write(
     }
     if !opts.atomic {
         // Resolved from the root, not from the parent: a link may climb above its own directory and stay inside.
-        let how = OpenHow { flags: flags_for(opts.mode), mode: opts.create_mode, resolve: OpenHow::CONFINED };
+        let how = OpenHow {
+            flags: flags_for(opts.mode),
+            mode: opts.create_mode,
+            resolve: OpenHow::CONFINED,
+        };
         let fd = backend.open_confined(path, how, "upload").await?;
         if let WriteMode::ResumeAt(offset) = opts.mode {
             truncate(io, &fd, offset).await.map_err(ctx)?;
         }
-        return Ok(Box::new(LocalWriter { io: io.clone(), fd: Some(fd), dir, path: path.clone(), atomic: None }));
+        return Ok(Box::new(LocalWriter {
+            io: io.clone(),
+            fd: Some(fd),
+            dir,
+            path: path.clone(),
+            atomic: None,
+        }));
     }
 
     let temp = LocalBackend::temp_name();
-    let mut atomic = Atomic { temp, target: name, no_replace: opts.mode == WriteMode::CreateNew, moved_aside: false };
+    let mut atomic = Atomic {
+        temp,
+        target: name,
+        no_replace: opts.mode == WriteMode::CreateNew,
+        moved_aside: false,
+    };
     let fd = match opts.mode {
         WriteMode::Truncate | WriteMode::CreateNew => {
-            let how = OpenHow { flags: flags_for(WriteMode::CreateNew), mode: opts.create_mode, resolve: OpenHow::CONFINED };
-            io.open_at(&dir, Path::new(&atomic.temp), how).await.map_err(ctx)?
+            let how = OpenHow {
+                flags: flags_for(WriteMode::CreateNew),
+                mode: opts.create_mode,
+                resolve: OpenHow::CONFINED,
+            };
+            io.open_at(&dir, Path::new(&atomic.temp), how)
+                .await
+                .map_err(ctx)?
         }
         WriteMode::Append | WriteMode::ResumeAt(_) => {
             // Move the existing file aside, keep writing it under the hidden name, move it back when done. A
             // missing target is a fresh upload.
             match io
-                .rename_at(&dir, Path::new(&atomic.target), &dir, Path::new(&atomic.temp), rename_flags::NOREPLACE)
+                .rename_at(
+                    &dir,
+                    Path::new(&atomic.target),
+                    &dir,
+                    Path::new(&atomic.temp),
+                    rename_flags::NOREPLACE,
+                )
                 .await
             {
                 Ok(()) => atomic.moved_aside = true,
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
                 Err(e) => return Err(ctx(e)),
             }
-            let how = OpenHow { flags: flags_for(WriteMode::Append), mode: opts.create_mode, resolve: OpenHow::CONFINED };
+            let how = OpenHow {
+                flags: flags_for(WriteMode::Append),
+                mode: opts.create_mode,
+                resolve: OpenHow::CONFINED,
+            };
             let opened = io.open_at(&dir, Path::new(&atomic.temp), how).await;
             let fd = match opened {
                 Ok(fd) => fd,
@@ -161,13 +216,26 @@ pub(crate) async fn open_write(
             fd
         }
     };
-    Ok(Box::new(LocalWriter { io: io.clone(), fd: Some(fd), dir, path: path.clone(), atomic: Some(atomic) }))
+    Ok(Box::new(LocalWriter {
+        io: io.clone(),
+        fd: Some(fd),
+        dir,
+        path: path.clone(),
+        atomic: Some(atomic),
+    }))
 }
 
 /// Undoes an unfinished atomic upload: removes the temporary file, or moves a file set aside back in place.
 async fn cleanup(io: &Io, dir: &Fd, atomic: &Atomic) {
     let res = if atomic.moved_aside {
-        io.rename_at(dir, Path::new(&atomic.temp), dir, Path::new(&atomic.target), 0).await
+        io.rename_at(
+            dir,
+            Path::new(&atomic.temp),
+            dir,
+            Path::new(&atomic.target),
+            0,
+        )
+        .await
     } else {
         io.unlink_at(dir, Path::new(&atomic.temp), false).await
     };
@@ -180,7 +248,9 @@ async fn cleanup(io: &Io, dir: &Fd, atomic: &Atomic) {
 
 impl LocalWriter {
     fn fd(&self) -> Result<&Fd> {
-        self.fd.as_ref().ok_or_else(|| StorageError::new(ErrorKind::Aborted))
+        self.fd
+            .as_ref()
+            .ok_or_else(|| StorageError::new(ErrorKind::Aborted))
     }
 
     fn ctx(&self, what: &str) -> impl Fn(std::io::Error) -> StorageError + '_ {
@@ -201,7 +271,10 @@ impl FileWriter for LocalWriter {
     }
 
     async fn sync(&self) -> Result<()> {
-        self.io.sync(self.fd()?, false).await.map_err(self.ctx("fsync"))
+        self.io
+            .sync(self.fd()?, false)
+            .await
+            .map_err(self.ctx("fsync"))
     }
 
     async fn metadata(&self) -> Result<Metadata> {
@@ -210,7 +283,10 @@ impl FileWriter for LocalWriter {
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
-        let fd = self.fd.take().ok_or_else(|| StorageError::new(ErrorKind::Aborted))?;
+        let fd = self
+            .fd
+            .take()
+            .ok_or_else(|| StorageError::new(ErrorKind::Aborted))?;
         let closed = self.io.close(fd).await;
         let Some(atomic) = self.atomic.take() else {
             return closed.map_err(self.ctx("close"));
@@ -219,9 +295,21 @@ impl FileWriter for LocalWriter {
             cleanup(&self.io, &self.dir, &atomic).await;
             return Err(self.ctx("close")(e));
         }
-        let flags = if atomic.no_replace { rename_flags::NOREPLACE } else { 0 };
-        let renamed =
-            self.io.rename_at(&self.dir, Path::new(&atomic.temp), &self.dir, Path::new(&atomic.target), flags).await;
+        let flags = if atomic.no_replace {
+            rename_flags::NOREPLACE
+        } else {
+            0
+        };
+        let renamed = self
+            .io
+            .rename_at(
+                &self.dir,
+                Path::new(&atomic.temp),
+                &self.dir,
+                Path::new(&atomic.target),
+                flags,
+            )
+            .await;
         if let Err(e) = renamed {
             cleanup(&self.io, &self.dir, &atomic).await;
             return Err(self.ctx("commit")(e));
@@ -242,7 +330,9 @@ impl FileWriter for LocalWriter {
 
 impl Drop for LocalWriter {
     fn drop(&mut self) {
-        let Some(atomic) = self.atomic.take() else { return };
+        let Some(atomic) = self.atomic.take() else {
+            return;
+        };
         // Dropped without commit or abort (a connection died mid-upload): clean up off the worker thread.
         let dir = self.dir.clone();
         drop(self.fd.take());

@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use ringway_core::{
-    Backend, Capabilities, DirLister, ErrorKind, FileKind, FileReader, FileWriter, Metadata, Result, SetAttrs,
-    StatVfs, StorageError, VirtualPath, WriteOptions,
+    Backend, Capabilities, DirLister, ErrorKind, FileKind, FileReader, FileWriter, Metadata,
+    Result, SetAttrs, StatVfs, StorageError, VirtualPath, WriteOptions,
 };
 use ringway_uring::{Fd, FileStat, Io, OpenHow};
 
@@ -60,7 +60,9 @@ pub(crate) fn metadata_from(st: &FileStat) -> Metadata {
         FileKind::Other
     };
     let time = |(s, ns): (i64, u32)| {
-        u64::try_from(s).ok().map(|s| UNIX_EPOCH + Duration::new(s, ns))
+        u64::try_from(s)
+            .ok()
+            .map(|s| UNIX_EPOCH + Duration::new(s, ns))
     };
     Metadata {
         kind,
@@ -91,14 +93,20 @@ impl LocalBackend {
             .blocking(move || {
                 let f = rustix::fs::open(
                     &r,
-                    rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+                    rustix::fs::OFlags::PATH
+                        | rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::CLOEXEC,
                     rustix::fs::Mode::empty(),
                 )?;
                 Ok(Fd::from(f))
             })
             .await
             .map_err(|e| StorageError::from_io(e, format!("open home {}", root.display())))?;
-        Ok(Self { io, root: fd, root_path: root.to_owned() })
+        Ok(Self {
+            io,
+            root: fd,
+            root_path: root.to_owned(),
+        })
     }
 
     /// The root directory on disk.
@@ -109,18 +117,25 @@ impl LocalBackend {
 
     /// Opens `path` confined beneath the root.
     async fn open_confined(&self, path: &VirtualPath, how: OpenHow, what: &str) -> Result<Fd> {
-        self.io.open_at(&self.root, rel(path), how).await.map_err(|e| err(e, what, path))
+        self.io
+            .open_at(&self.root, rel(path), how)
+            .await
+            .map_err(|e| err(e, what, path))
     }
 
     /// Opens the parent directory of `path` confined, returning it and the final name.
     async fn parent_of(&self, path: &VirtualPath, what: &str) -> Result<(Fd, String)> {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return Err(StorageError::with_context(ErrorKind::PermissionDenied, format!("{what} on the root")));
+            return Err(StorageError::with_context(
+                ErrorKind::PermissionDenied,
+                format!("{what} on the root"),
+            ));
         };
         let dir = if parent.is_root() {
             self.root.clone()
         } else {
-            self.open_confined(&parent, OpenHow::dir_path(), what).await?
+            self.open_confined(&parent, OpenHow::dir_path(), what)
+                .await?
         };
         Ok((dir, name.to_owned()))
     }
@@ -170,18 +185,36 @@ impl Backend for LocalBackend {
     }
 
     async fn stat(&self, path: &VirtualPath) -> Result<Metadata> {
-        let fd = self.open_confined(path, OpenHow { flags: libc::O_PATH, mode: 0, resolve: OpenHow::CONFINED }, "stat").await?;
+        let fd = self
+            .open_confined(
+                path,
+                OpenHow {
+                    flags: libc::O_PATH,
+                    mode: 0,
+                    resolve: OpenHow::CONFINED,
+                },
+                "stat",
+            )
+            .await?;
         let st = self.io.fstat(&fd).await.map_err(|e| err(e, "stat", path))?;
         Ok(metadata_from(&st))
     }
 
     async fn lstat(&self, path: &VirtualPath) -> Result<Metadata> {
         if path.is_root() {
-            let st = self.io.fstat(&self.root).await.map_err(|e| err(e, "lstat", path))?;
+            let st = self
+                .io
+                .fstat(&self.root)
+                .await
+                .map_err(|e| err(e, "lstat", path))?;
             return Ok(metadata_from(&st));
         }
         let (dir, name) = self.parent_of(path, "lstat").await?;
-        let st = self.io.statx(&dir, Path::new(&name), false).await.map_err(|e| err(e, "lstat", path))?;
+        let st = self
+            .io
+            .statx(&dir, Path::new(&name), false)
+            .await
+            .map_err(|e| err(e, "lstat", path))?;
         Ok(metadata_from(&st))
     }
 
@@ -189,34 +222,62 @@ impl Backend for LocalBackend {
         let fd = self.open_confined(path, OpenHow::read(), "open").await?;
         let st = self.io.fstat(&fd).await.map_err(|e| err(e, "open", path))?;
         if st.is_dir() {
-            return Err(StorageError::with_context(ErrorKind::IsADirectory, format!("open {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::IsADirectory,
+                format!("open {path}"),
+            ));
         }
-        Ok(Box::new(LocalReader::new(self.io.clone(), fd, path.clone())))
+        Ok(Box::new(LocalReader::new(
+            self.io.clone(),
+            fd,
+            path.clone(),
+        )))
     }
 
-    async fn open_write(&self, path: &VirtualPath, opts: WriteOptions) -> Result<Box<dyn FileWriter>> {
+    async fn open_write(
+        &self,
+        path: &VirtualPath,
+        opts: WriteOptions,
+    ) -> Result<Box<dyn FileWriter>> {
         file::open_write(self, path, opts).await
     }
 
     async fn list(&self, path: &VirtualPath) -> Result<Box<dyn DirLister>> {
-        let how = OpenHow { flags: libc::O_RDONLY | libc::O_DIRECTORY, mode: 0, resolve: OpenHow::CONFINED };
+        let how = OpenHow {
+            flags: libc::O_RDONLY | libc::O_DIRECTORY,
+            mode: 0,
+            resolve: OpenHow::CONFINED,
+        };
         let fd = self.open_confined(path, how, "list").await?;
-        Ok(Box::new(list::LocalLister::new(self.io.clone(), fd, path.clone())))
+        Ok(Box::new(list::LocalLister::new(
+            self.io.clone(),
+            fd,
+            path.clone(),
+        )))
     }
 
     async fn mkdir(&self, path: &VirtualPath, mode: u32) -> Result<()> {
         let (dir, name) = self.parent_of(path, "mkdir").await?;
-        self.io.mkdir_at(&dir, Path::new(&name), mode).await.map_err(|e| err(e, "mkdir", path))
+        self.io
+            .mkdir_at(&dir, Path::new(&name), mode)
+            .await
+            .map_err(|e| err(e, "mkdir", path))
     }
 
     async fn remove_file(&self, path: &VirtualPath) -> Result<()> {
         let (dir, name) = self.parent_of(path, "remove").await?;
-        self.io.unlink_at(&dir, Path::new(&name), false).await.map_err(|e| err(e, "remove", path))
+        self.io
+            .unlink_at(&dir, Path::new(&name), false)
+            .await
+            .map_err(|e| err(e, "remove", path))
     }
 
     async fn remove_dir(&self, path: &VirtualPath) -> Result<()> {
         let (dir, name) = self.parent_of(path, "rmdir").await?;
-        self.io.unlink_at(&dir, Path::new(&name), true).await.map_err(|e| err(e, "rmdir", path))
+        self.io
+            .unlink_at(&dir, Path::new(&name), true)
+            .await
+            .map_err(|e| err(e, "rmdir", path))
     }
 
     async fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> Result<()> {
@@ -230,8 +291,22 @@ impl Backend for LocalBackend {
 
     async fn set_attrs(&self, path: &VirtualPath, attrs: SetAttrs) -> Result<()> {
         // O_NONBLOCK so that a FIFO does not block the open.
-        let flags = if attrs.size.is_some() { libc::O_WRONLY } else { libc::O_RDONLY } | libc::O_NONBLOCK;
-        let fd = self.open_confined(path, OpenHow { flags, mode: 0, resolve: OpenHow::CONFINED }, "setstat").await?;
+        let flags = if attrs.size.is_some() {
+            libc::O_WRONLY
+        } else {
+            libc::O_RDONLY
+        } | libc::O_NONBLOCK;
+        let fd = self
+            .open_confined(
+                path,
+                OpenHow {
+                    flags,
+                    mode: 0,
+                    resolve: OpenHow::CONFINED,
+                },
+                "setstat",
+            )
+            .await?;
         let p = path.clone();
         self.io
             .blocking(move || {
@@ -249,16 +324,24 @@ impl Backend for LocalBackend {
                     )?;
                 }
                 if attrs.atime.is_some() || attrs.mtime.is_some() {
-                    let ts = |t: Option<SystemTime>| match t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()) {
+                    let ts = |t: Option<SystemTime>| match t
+                        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    {
                         Some(d) => rustix::fs::Timespec {
                             tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
                             tv_nsec: i64::from(d.subsec_nanos()),
                         },
-                        None => rustix::fs::Timespec { tv_sec: 0, tv_nsec: rustix::fs::UTIME_OMIT },
+                        None => rustix::fs::Timespec {
+                            tv_sec: 0,
+                            tv_nsec: rustix::fs::UTIME_OMIT,
+                        },
                     };
                     rustix::fs::futimens(
                         &fd,
-                        &rustix::fs::Timestamps { last_access: ts(attrs.atime), last_modification: ts(attrs.mtime) },
+                        &rustix::fs::Timestamps {
+                            last_access: ts(attrs.atime),
+                            last_modification: ts(attrs.mtime),
+                        },
                     )?;
                 }
                 Ok(())
@@ -271,7 +354,9 @@ impl Backend for LocalBackend {
         let stored = Self::stored_target(target, link)?;
         let (dir, name) = self.parent_of(link, "symlink").await?;
         self.io
-            .blocking(move || rustix::fs::symlinkat(stored.as_str(), &dir, name.as_str()).map_err(Into::into))
+            .blocking(move || {
+                rustix::fs::symlinkat(stored.as_str(), &dir, name.as_str()).map_err(Into::into)
+            })
             .await
             .map_err(|e| err(e, "symlink", link))
     }
@@ -280,10 +365,14 @@ impl Backend for LocalBackend {
         let (dir, name) = self.parent_of(path, "readlink").await?;
         let raw = self
             .io
-            .blocking(move || rustix::fs::readlinkat(&dir, name.as_str(), Vec::new()).map_err(Into::into))
+            .blocking(move || {
+                rustix::fs::readlinkat(&dir, name.as_str(), Vec::new()).map_err(Into::into)
+            })
             .await
             .map_err(|e| err(e, "readlink", path))?;
-        let raw = raw.into_string().map_err(|_| StorageError::new(ErrorKind::InvalidPath))?;
+        let raw = raw
+            .into_string()
+            .map_err(|_| StorageError::new(ErrorKind::InvalidPath))?;
         // Show relative targets as paths from the backend's root when they stay inside it.
         if raw.starts_with('/') {
             return Ok(raw);
@@ -297,8 +386,14 @@ impl Backend for LocalBackend {
         let (tdir, tname) = self.parent_of(to, "link").await?;
         self.io
             .blocking(move || {
-                rustix::fs::linkat(&fdir, fname.as_str(), &tdir, tname.as_str(), rustix::fs::AtFlags::empty())
-                    .map_err(Into::into)
+                rustix::fs::linkat(
+                    &fdir,
+                    fname.as_str(),
+                    &tdir,
+                    tname.as_str(),
+                    rustix::fs::AtFlags::empty(),
+                )
+                .map_err(Into::into)
             })
             .await
             .map_err(|e| err(e, "link", from))
@@ -310,7 +405,14 @@ impl Backend for LocalBackend {
             .io
             .blocking(move || {
                 // fstatvfs needs a real descriptor, not an O_PATH one.
-                let d = rustix::fs::openat(&root, ".", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())?;
+                let d = rustix::fs::openat(
+                    &root,
+                    ".",
+                    rustix::fs::OFlags::RDONLY
+                        | rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::CLOEXEC,
+                    rustix::fs::Mode::empty(),
+                )?;
                 rustix::fs::fstatvfs(&d).map_err(Into::into)
             })
             .await

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use ringway_core::{DirEntry, DirLister, Result, StorageError, VirtualPath};
-use ringway_uring::{Fd, FileStat, Io};
+use ringway_uring::{Fd, Io};
 
 use crate::{UPLOAD_TEMP_PREFIX, metadata_from};
 
@@ -18,27 +18,12 @@ pub(crate) struct LocalLister {
 
 impl LocalLister {
     pub(crate) fn new(io: Io, fd: Fd, path: VirtualPath) -> Self {
-        Self { io, state: Some((fd, None)), path }
+        Self {
+            io,
+            state: Some((fd, None)),
+            path,
+        }
     }
-}
-
-fn lstat_at(dir: &Fd, name: &str) -> std::io::Result<FileStat> {
-    let st = rustix::fs::statx(
-        dir,
-        Path::new(name),
-        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-        rustix::fs::StatxFlags::BASIC_STATS,
-    )?;
-    Ok(FileStat {
-        mode: u32::from(st.stx_mode),
-        size: st.stx_size,
-        uid: st.stx_uid,
-        gid: st.stx_gid,
-        nlink: u64::from(st.stx_nlink),
-        ino: st.stx_ino,
-        atime: (st.stx_atime.tv_sec, st.stx_atime.tv_nsec),
-        mtime: (st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec),
-    })
 }
 
 #[async_trait]
@@ -59,12 +44,17 @@ impl DirLister for LocalLister {
                 let mut finished = true;
                 for entry in dir.by_ref() {
                     let entry = entry?;
-                    let Ok(name) = entry.file_name().to_str() else { continue };
+                    let Ok(name) = entry.file_name().to_str() else {
+                        continue;
+                    };
                     if name == "." || name == ".." || name.starts_with(UPLOAD_TEMP_PREFIX) {
                         continue;
                     }
-                    match lstat_at(&fd, name) {
-                        Ok(st) => page.push(DirEntry { name: name.to_owned(), metadata: metadata_from(&st) }),
+                    match Io::statx_blocking(&fd, Path::new(name), false) {
+                        Ok(st) => page.push(DirEntry {
+                            name: name.to_owned(),
+                            metadata: metadata_from(&st),
+                        }),
                         // Removed between readdir and lstat: skip it.
                         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
                         Err(e) => return Err(e),

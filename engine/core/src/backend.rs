@@ -127,7 +127,11 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        Self { mode: WriteMode::Truncate, atomic: true, create_mode: 0o644 }
+        Self {
+            mode: WriteMode::Truncate,
+            atomic: true,
+            create_mode: 0o644,
+        }
     }
 }
 
@@ -280,7 +284,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     ///
     /// # Errors
     /// `AlreadyExists` for [`WriteMode::CreateNew`], `Unsupported` for a mode the backend lacks, or an I/O error.
-    async fn open_write(&self, path: &VirtualPath, opts: WriteOptions) -> Result<Box<dyn FileWriter>>;
+    async fn open_write(
+        &self,
+        path: &VirtualPath,
+        opts: WriteOptions,
+    ) -> Result<Box<dyn FileWriter>>;
 
     /// Starts listing a directory.
     ///

@@ -115,19 +115,31 @@ impl StorageError {
     /// An error of `kind` with no further detail.
     #[must_use]
     pub const fn new(kind: ErrorKind) -> Self {
-        Self { kind, context: None, source: None }
+        Self {
+            kind,
+            context: None,
+            source: None,
+        }
     }
 
     /// An error of `kind` with a message for logs.
     #[must_use]
     pub fn with_context(kind: ErrorKind, context: impl Into<String>) -> Self {
-        Self { kind, context: Some(context.into()), source: None }
+        Self {
+            kind,
+            context: Some(context.into()),
+            source: None,
+        }
     }
 
     /// Wraps an OS error, classifying it with [`ErrorKind::from_io`].
     #[must_use]
     pub fn from_io(err: io::Error, context: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::from_io(&err), context: Some(context.into()), source: Some(Box::new(err)) }
+        Self {
+            kind: ErrorKind::from_io(&err),
+            context: Some(context.into()),
+            source: Some(Box::new(err)),
+        }
     }
 
     /// The kind, for mapping to wire codes.
@@ -139,13 +151,20 @@ impl StorageError {
     /// The raw OS error code, when this came from the OS.
     #[must_use]
     pub fn raw_os_error(&self) -> Option<i32> {
-        self.source.as_ref()?.downcast_ref::<io::Error>()?.raw_os_error()
+        self.source
+            .as_ref()?
+            .downcast_ref::<io::Error>()?
+            .raw_os_error()
     }
 }
 
 impl From<io::Error> for StorageError {
     fn from(err: io::Error) -> Self {
-        Self { kind: ErrorKind::from_io(&err), context: None, source: Some(Box::new(err)) }
+        Self {
+            kind: ErrorKind::from_io(&err),
+            context: None,
+            source: Some(Box::new(err)),
+        }
     }
 }
 
@@ -163,7 +182,11 @@ impl From<PathError> for StorageError {
                 ErrorKind::InvalidPath
             }
         };
-        Self { kind, context: None, source: Some(Box::new(err)) }
+        Self {
+            kind,
+            context: None,
+            source: Some(Box::new(err)),
+        }
     }
 }
 
@@ -180,8 +203,17 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::OutsideRoot);
         assert_eq!(e.raw_os_error(), Some(18));
         assert_eq!(e.to_string(), "path outside the user's root: open /x");
-        assert_eq!(StorageError::from(io::Error::from_raw_os_error(2)).kind(), ErrorKind::NotFound);
-        assert_eq!(StorageError::from(PathError::Nul).kind(), ErrorKind::InvalidPath);
-        assert_eq!(StorageError::from(PathError::EscapesRoot).kind(), ErrorKind::OutsideRoot);
+        assert_eq!(
+            StorageError::from(io::Error::from_raw_os_error(2)).kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            StorageError::from(PathError::Nul).kind(),
+            ErrorKind::InvalidPath
+        );
+        assert_eq!(
+            StorageError::from(PathError::EscapesRoot).kind(),
+            ErrorKind::OutsideRoot
+        );
     }
 }

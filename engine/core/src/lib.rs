@@ -21,8 +21,8 @@ mod perm;
 mod user;
 
 pub use backend::{
-    Backend, Capabilities, DirEntry, DirLister, FileKind, FileReader, FileWriter, ListCursor, ListPage, Metadata,
-    SetAttrs, StatVfs, WriteMode, WriteOptions, list_all,
+    Backend, Capabilities, DirEntry, DirLister, FileKind, FileReader, FileWriter, ListCursor,
+    ListPage, Metadata, SetAttrs, StatVfs, WriteMode, WriteOptions, list_all,
 };
 pub use error::{ErrorKind, Result, StorageError};
 pub use path::{MAX_NAME_LEN, MAX_PATH_LEN, PathError, VirtualPath};

@@ -71,7 +71,11 @@ impl VirtualPath {
         if rel.len() > MAX_PATH_LEN {
             return Err(PathError::TooLong);
         }
-        let mut parts: Vec<&str> = if rel.starts_with('/') { Vec::new() } else { self.components().collect() };
+        let mut parts: Vec<&str> = if rel.starts_with('/') {
+            Vec::new()
+        } else {
+            self.components().collect()
+        };
         for comp in rel.split('/') {
             match comp {
                 "" | "." => {}
@@ -122,7 +126,11 @@ impl VirtualPath {
     /// The last component, or `None` for the root.
     #[must_use]
     pub fn file_name(&self) -> Option<&str> {
-        if self.is_root() { None } else { self.0.rsplit('/').next() }
+        if self.is_root() {
+            None
+        } else {
+            self.0.rsplit('/').next()
+        }
     }
 
     /// The parent directory, or `None` for the root.
@@ -132,7 +140,11 @@ impl VirtualPath {
             return None;
         }
         let idx = self.0.rfind('/').unwrap_or(0);
-        Some(if idx == 0 { Self::root() } else { Self(self.0[..idx].to_owned()) })
+        Some(if idx == 0 {
+            Self::root()
+        } else {
+            Self(self.0[..idx].to_owned())
+        })
     }
 
     /// True when `self` equals `base` or lies below it (component-wise, so `/ab` is not under `/a`).
@@ -212,7 +224,10 @@ mod tests {
         assert_eq!(p("/a\0b"), Err(PathError::Nul));
         assert_eq!(VirtualPath::parse_bytes(b"/a\0"), Err(PathError::Nul));
         assert_eq!(VirtualPath::parse_bytes(b"/\xff"), Err(PathError::NotUtf8));
-        assert_eq!(p(&format!("/{}", "x".repeat(256))), Err(PathError::NameTooLong));
+        assert_eq!(
+            p(&format!("/{}", "x".repeat(256))),
+            Err(PathError::NameTooLong)
+        );
         assert!(p(&format!("/{}", "x".repeat(255))).is_ok());
         let deep = "/abcdefgh".repeat(600);
         assert_eq!(p(&deep), Err(PathError::TooLong));
@@ -232,7 +247,10 @@ mod tests {
         let v = VirtualPath::parse("/a/b/c").unwrap();
         assert_eq!(v.file_name(), Some("c"));
         assert_eq!(v.parent().unwrap().as_str(), "/a/b");
-        assert_eq!(VirtualPath::parse("/a").unwrap().parent().unwrap(), VirtualPath::root());
+        assert_eq!(
+            VirtualPath::parse("/a").unwrap().parent().unwrap(),
+            VirtualPath::root()
+        );
         assert_eq!(VirtualPath::root().parent(), None);
         let a = VirtualPath::parse("/a").unwrap();
         assert!(v.starts_with(&a));

@@ -50,7 +50,9 @@ fn build_set(patterns: &[String], path: &VirtualPath) -> Result<Option<GlobSet>,
             .map_err(|e| format!("file pattern {pat:?} for {path}: {e}"))?;
         b.add(glob);
     }
-    b.build().map(Some).map_err(|e| format!("file patterns for {path}: {e}"))
+    b.build()
+        .map(Some)
+        .map_err(|e| format!("file patterns for {path}: {e}"))
 }
 
 impl PatternRule {
@@ -58,9 +60,20 @@ impl PatternRule {
     ///
     /// # Errors
     /// A message naming the path or the pattern that does not parse.
-    pub fn new(path: &str, allowed: &[String], denied: &[String], policy: DenyPolicy) -> Result<Self, String> {
-        let path = VirtualPath::parse(path).map_err(|e| format!("file patterns path {path:?}: {e}"))?;
-        Ok(Self { allowed: build_set(allowed, &path)?, denied: build_set(denied, &path)?, path, policy })
+    pub fn new(
+        path: &str,
+        allowed: &[String],
+        denied: &[String],
+        policy: DenyPolicy,
+    ) -> Result<Self, String> {
+        let path =
+            VirtualPath::parse(path).map_err(|e| format!("file patterns path {path:?}: {e}"))?;
+        Ok(Self {
+            allowed: build_set(allowed, &path)?,
+            denied: build_set(denied, &path)?,
+            path,
+            policy,
+        })
     }
 
     fn allows(&self, name: &str, is_dir: bool) -> bool {
@@ -147,15 +160,36 @@ mod tests {
             PatternRule::new("/photos", &s(&["*.jpg", "*.png"]), &[], DenyPolicy::Hidden).unwrap(),
         ]);
         assert_eq!(pats.decide(&vp("/a.txt"), false), PatternDecision::Allowed);
-        assert_eq!(pats.decide(&vp("/A.EXE"), false), PatternDecision::Denied(DenyPolicy::Visible));
-        assert_eq!(pats.decide(&vp("/photos/x.JPG"), false), PatternDecision::Allowed);
-        assert_eq!(pats.decide(&vp("/photos/sub/x.png"), false), PatternDecision::Allowed);
-        assert_eq!(pats.decide(&vp("/photos/sub"), true), PatternDecision::Allowed);
-        assert_eq!(pats.decide(&vp("/photos/sub/x.txt"), false), PatternDecision::Denied(DenyPolicy::Hidden));
+        assert_eq!(
+            pats.decide(&vp("/A.EXE"), false),
+            PatternDecision::Denied(DenyPolicy::Visible)
+        );
+        assert_eq!(
+            pats.decide(&vp("/photos/x.JPG"), false),
+            PatternDecision::Allowed
+        );
+        assert_eq!(
+            pats.decide(&vp("/photos/sub/x.png"), false),
+            PatternDecision::Allowed
+        );
+        assert_eq!(
+            pats.decide(&vp("/photos/sub"), true),
+            PatternDecision::Allowed
+        );
+        assert_eq!(
+            pats.decide(&vp("/photos/sub/x.txt"), false),
+            PatternDecision::Denied(DenyPolicy::Hidden)
+        );
         // The deeper rule replaces the root one inside /photos, so *.exe is not allowed there either (not an image).
-        assert_eq!(pats.decide(&vp("/photos/a.exe"), false), PatternDecision::Denied(DenyPolicy::Hidden));
+        assert_eq!(
+            pats.decide(&vp("/photos/a.exe"), false),
+            PatternDecision::Denied(DenyPolicy::Hidden)
+        );
         // A denied directory cannot be entered.
-        assert_eq!(pats.decide(&vp("/bin.exe/inner.txt"), false), PatternDecision::Denied(DenyPolicy::Visible));
+        assert_eq!(
+            pats.decide(&vp("/bin.exe/inner.txt"), false),
+            PatternDecision::Denied(DenyPolicy::Visible)
+        );
         assert!(pats.is_listed(&vp("/"), "a.exe", false));
         assert!(!pats.is_listed(&vp("/photos"), "a.txt", false));
         assert!(pats.is_listed(&vp("/photos"), "album", true));

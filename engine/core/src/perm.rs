@@ -175,7 +175,9 @@ impl PermissionSet {
     /// The first unknown name.
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
         names.into_iter().try_fold(Self::empty(), |acc, n| {
-            Permission::from_name(n).map(|p| acc | p.bits()).ok_or_else(|| n.to_owned())
+            Permission::from_name(n)
+                .map(|p| acc | p.bits())
+                .ok_or_else(|| n.to_owned())
         })
     }
 
@@ -216,7 +218,9 @@ impl Permissions {
     /// Everything everywhere.
     #[must_use]
     pub fn full() -> Self {
-        Self { by_path: BTreeMap::from([(VirtualPath::root(), PermissionSet::ALL)]) }
+        Self {
+            by_path: BTreeMap::from([(VirtualPath::root(), PermissionSet::ALL)]),
+        }
     }
 
     /// Builds permissions from (path, names) pairs as found in the user's JSON.
@@ -230,7 +234,8 @@ impl Permissions {
     {
         let mut by_path = BTreeMap::new();
         for (path, names) in entries {
-            let vp = VirtualPath::parse(path).map_err(|e: PathError| format!("permissions path {path:?}: {e}"))?;
+            let vp = VirtualPath::parse(path)
+                .map_err(|e: PathError| format!("permissions path {path:?}: {e}"))?;
             let set = PermissionSet::from_names(names)
                 .map_err(|bad| format!("permissions for {path:?}: unknown permission {bad:?}"))?;
             by_path.insert(vp, set);
@@ -290,7 +295,10 @@ mod tests {
         assert!(set.contains(PermissionSet::DELETE_FILES | PermissionSet::DELETE_DIRS));
         assert_eq!(set.names(), vec!["list", "delete"]);
         assert_eq!(PermissionSet::from_names(["*"]).unwrap().names(), vec!["*"]);
-        assert_eq!(PermissionSet::from_names(["list", "bogus"]), Err("bogus".to_owned()));
+        assert_eq!(
+            PermissionSet::from_names(["list", "bogus"]),
+            Err("bogus".to_owned())
+        );
     }
 
     #[test]
@@ -315,7 +323,8 @@ mod tests {
         assert!(err.contains("\"/\""), "{err}");
         let err = Permissions::from_entries([("/", vec!["lst"])]).unwrap_err();
         assert!(err.contains("lst"), "{err}");
-        let err = Permissions::from_entries([("/", vec!["*"]), ("/../x", vec!["list"])]).unwrap_err();
+        let err =
+            Permissions::from_entries([("/", vec!["*"]), ("/../x", vec!["list"])]).unwrap_err();
         assert!(err.contains("/../x"), "{err}");
     }
 }

@@ -42,7 +42,11 @@ pub(crate) struct CommonArgs {
 impl CommonArgs {
     /// `p` resolved against the config dir.
     pub(crate) fn in_config_dir(&self, p: &std::path::Path) -> PathBuf {
-        if p.is_absolute() { p.to_owned() } else { self.config_dir.join(p) }
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            self.config_dir.join(p)
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber: JSON lines to `file` (appended) or to stderr.
 pub(crate) fn init(level: &str, file: Option<&Path>) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(level).with_context(|| format!("invalid log level {level:?}"))?;
+    let filter =
+        EnvFilter::try_new(level).with_context(|| format!("invalid log level {level:?}"))?;
     let builder = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)

@@ -21,6 +21,8 @@ fn load_config(args: &CommonArgs) -> anyhow::Result<Config> {
 }
 
 fn setup(args: &CommonArgs) -> anyhow::Result<Config> {
+    std::fs::create_dir_all(&args.config_dir)
+        .with_context(|| format!("cannot create the config dir {}", args.config_dir.display()))?;
     let config = load_config(args)?;
     let log_file = args.log_file.as_deref().map(|f| args.in_config_dir(f));
     crate::logging::init(&args.log_level, log_file.as_deref())?;
@@ -37,7 +39,11 @@ fn control_runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn provider_driver(config: &Config, args: &CommonArgs) -> Driver {
-    Driver::from_config(&config.data_provider.driver, &config.data_provider.name, &args.config_dir)
+    Driver::from_config(
+        &config.data_provider.driver,
+        &config.data_provider.name,
+        &args.config_dir,
+    )
 }
 
 /// `ringway initprovider`.
@@ -65,25 +71,58 @@ fn engine_config(config: &Config) -> EngineConfig {
             ringway_config::IoMode::Uring => IoMode::Uring,
             ringway_config::IoMode::ThreadPool => IoMode::ThreadPool,
         },
-        io_config: IoConfig { ring_entries: config.engine.ring_entries },
+        io_config: IoConfig {
+            ring_entries: config.engine.ring_entries,
+        },
     }
 }
 
 fn bind_addr(address: &str, port: u16) -> anyhow::Result<SocketAddr> {
-    let host = if address.is_empty() { "0.0.0.0" } else { address };
-    let text = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-    text.parse().with_context(|| format!("invalid listen address {address:?}"))
+    let host = if address.is_empty() {
+        "0.0.0.0"
+    } else {
+        address
+    };
+    let text = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    text.parse()
+        .with_context(|| format!("invalid listen address {address:?}"))
 }
 
 /// Notes the configured protocol servers that this build does not serve yet, so nobody wonders why a port is
 /// closed.
 fn report_unserved(config: &Config) {
-    let sftp: Vec<u16> = config.sftpd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
-    let ftp: Vec<u16> = config.ftpd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
-    let dav: Vec<u16> = config.webdavd.bindings.iter().map(|b| b.port).filter(|p| *p != 0).collect();
+    let sftp: Vec<u16> = config
+        .sftpd
+        .bindings
+        .iter()
+        .map(|b| b.port)
+        .filter(|p| *p != 0)
+        .collect();
+    let ftp: Vec<u16> = config
+        .ftpd
+        .bindings
+        .iter()
+        .map(|b| b.port)
+        .filter(|p| *p != 0)
+        .collect();
+    let dav: Vec<u16> = config
+        .webdavd
+        .bindings
+        .iter()
+        .map(|b| b.port)
+        .filter(|p| *p != 0)
+        .collect();
     for (name, ports) in [("sftpd", sftp), ("ftpd", ftp), ("webdavd", dav)] {
         if !ports.is_empty() {
-            tracing::warn!(section = name, ?ports, "this protocol is not implemented in this build yet; not listening");
+            tracing::warn!(
+                section = name,
+                ?ports,
+                "this protocol is not implemented in this build yet; not listening"
+            );
         }
     }
 }
@@ -122,15 +161,22 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
 
     // Data plane.
     report_unserved(&config);
-    let engine = Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
+    let engine =
+        Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
     if engine.io_mode() != engine_config(&config).io_mode {
         tracing::warn!(requested = ?config.engine.io, actual = %engine.io_mode(), "file I/O engine fell back");
     }
 
     let signal = wait_for_signal().await?;
-    tracing::info!(signal, grace_secs = config.engine.grace_time, "shutting down");
+    tracing::info!(
+        signal,
+        grace_secs = config.engine.grace_time,
+        "shutting down"
+    );
     let _ = stop_tx.send(true);
-    let report = engine.shutdown(Duration::from_secs(config.engine.grace_time)).await;
+    let report = engine
+        .shutdown(Duration::from_secs(config.engine.grace_time))
+        .await;
     for t in admin_tasks {
         match t.await {
             Ok(Ok(())) => {}
@@ -139,7 +185,11 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
         }
     }
     provider.close().await;
-    tracing::info!(drained = report.drained, forced = report.forced, "ringway stopped");
+    tracing::info!(
+        drained = report.drained,
+        forced = report.forced,
+        "ringway stopped"
+    );
     Ok(())
 }
 
@@ -157,10 +207,18 @@ async fn wait_for_signal() -> anyhow::Result<&'static str> {
 mod tests {
     #[test]
     fn bind_addresses() {
-        assert_eq!(super::bind_addr("", 2022).unwrap().to_string(), "0.0.0.0:2022");
-        assert_eq!(super::bind_addr("127.0.0.1", 8080).unwrap().to_string(), "127.0.0.1:8080");
-        assert_eq!(super::bind_addr("::1", 8080).unwrap().to_string(), "[::1]:8080");
+        assert_eq!(
+            super::bind_addr("", 2022).unwrap().to_string(),
+            "0.0.0.0:2022"
+        );
+        assert_eq!(
+            super::bind_addr("127.0.0.1", 8080).unwrap().to_string(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(
+            super::bind_addr("::1", 8080).unwrap().to_string(),
+            "[::1]:8080"
+        );
         assert!(super::bind_addr("nope", 1).is_err());
     }
-
 }

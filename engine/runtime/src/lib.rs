@@ -35,7 +35,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// Serves one connection until it ends. The future runs on the connection's worker; it is dropped (closing
     /// the socket) when the connection is closed from the registry or when the shutdown grace time runs out.
-    fn serve(self: Arc<Self>, stream: TcpStream, conn: Connection) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+    fn serve(
+        self: Arc<Self>,
+        stream: TcpStream,
+        conn: Connection,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
 /// What a session knows about where it runs.
@@ -77,7 +81,10 @@ pub struct ListenerSpec {
 
 impl std::fmt::Debug for ListenerSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListenerSpec").field("addr", &self.addr).field("service", &self.service.name()).finish()
+        f.debug_struct("ListenerSpec")
+            .field("addr", &self.addr)
+            .field("service", &self.service.name())
+            .finish()
     }
 }
 
@@ -96,7 +103,12 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { workers: 0, pin_workers: true, io_mode: IoMode::Uring, io_config: IoConfig::default() }
+        Self {
+            workers: 0,
+            pin_workers: true,
+            io_mode: IoMode::Uring,
+            io_config: IoConfig::default(),
+        }
     }
 }
 
@@ -157,16 +169,26 @@ impl Engine {
         let sockets = worker::bind_all(listeners, n)?;
         let local_addrs = sockets
             .first()
-            .map(|per| per.iter().map(|(spec, l)| (spec.service.name(), l.local_addr().ok())).collect::<Vec<_>>())
+            .map(|per| {
+                per.iter()
+                    .map(|(spec, l)| (spec.service.name(), l.local_addr().ok()))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(name, a)| a.map(|a| (name, a)))
             .collect();
-        let load = Arc::new(Load { live: (0..n).map(|_| AtomicUsize::new(0)).collect() });
+        let load = Arc::new(Load {
+            live: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+        });
         let registry = Arc::new(Registry::default());
         let (drain_tx, drain_rx) = watch::channel(false);
         let (force_tx, force_rx) = watch::channel(false);
-        let cores = if config.pin_workers { core_affinity::get_core_ids().unwrap_or_default() } else { Vec::new() };
+        let cores = if config.pin_workers {
+            core_affinity::get_core_ids().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let shared = worker::Shared {
             load: Arc::clone(&load),
             registry: Arc::clone(&registry),
@@ -179,8 +201,19 @@ impl Engine {
         let mut handoff_senders = Vec::with_capacity(n);
         let (mode_tx, mode_rx) = std::sync::mpsc::channel();
         for (id, socks) in sockets.into_iter().enumerate() {
-            let core = if cores.is_empty() { None } else { Some(cores[id % cores.len()]) };
-            let (w, tx) = worker::spawn(id, core, config, socks, Arc::clone(&shared), mode_tx.clone())?;
+            let core = if cores.is_empty() {
+                None
+            } else {
+                Some(cores[id % cores.len()])
+            };
+            let (w, tx) = worker::spawn(
+                id,
+                core,
+                config,
+                socks,
+                Arc::clone(&shared),
+                mode_tx.clone(),
+            )?;
             workers.push(w);
             handoff_senders.push(tx);
         }
@@ -199,7 +232,15 @@ impl Engine {
             }
         }
         tracing::info!(workers = n, io = %io_mode, pinned = !cores.is_empty(), "data plane started");
-        Ok(Self { workers, load, registry, drain_tx, force_tx, local_addrs, io_mode })
+        Ok(Self {
+            workers,
+            load,
+            registry,
+            drain_tx,
+            force_tx,
+            local_addrs,
+            io_mode,
+        })
     }
 
     /// The bound address of each listener (with the real port when 0 was asked), by service name.
@@ -223,7 +264,11 @@ impl Engine {
     /// Live connections per worker.
     #[must_use]
     pub fn live_per_worker(&self) -> Vec<usize> {
-        self.load.live.iter().map(|l| l.load(Ordering::Relaxed)).collect()
+        self.load
+            .live
+            .iter()
+            .map(|l| l.load(Ordering::Relaxed))
+            .collect()
     }
 
     /// The live-session registry, shared with the control plane.
@@ -237,12 +282,15 @@ impl Engine {
         let before = self.registry.len();
         let _ = self.drain_tx.send(true);
         let deadline = tokio::time::Instant::now() + grace;
-        while self.registry.len() > 0 && tokio::time::Instant::now() < deadline {
+        while !self.registry.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let forced = self.registry.len();
         if forced > 0 {
-            tracing::warn!(connections = forced, "grace time over, closing remaining connections");
+            tracing::warn!(
+                connections = forced,
+                "grace time over, closing remaining connections"
+            );
         }
         let _ = self.force_tx.send(true);
         let workers = self.workers;
@@ -252,6 +300,9 @@ impl Engine {
             }
         })
         .await;
-        ShutdownReport { drained: before.saturating_sub(forced), forced }
+        ShutdownReport {
+            drained: before.saturating_sub(forced),
+            forced,
+        }
     }
 }

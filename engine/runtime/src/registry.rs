@@ -40,7 +40,9 @@ pub struct Registry {
 
 impl Registry {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn add(
@@ -51,8 +53,21 @@ impl Registry {
     ) -> (u64, oneshot::Receiver<()>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = oneshot::channel();
-        let info = ConnectionInfo { id, protocol, peer, worker, connected_at: SystemTime::now(), username: None };
-        self.lock().insert(id, Entry { info, close: Some(tx) });
+        let info = ConnectionInfo {
+            id,
+            protocol,
+            peer,
+            worker,
+            connected_at: SystemTime::now(),
+            username: None,
+        };
+        self.lock().insert(
+            id,
+            Entry {
+                info,
+                close: Some(tx),
+            },
+        );
         (id, rx)
     }
 

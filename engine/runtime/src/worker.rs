@@ -33,7 +33,10 @@ pub(crate) struct LiveGuard {
 impl LiveGuard {
     fn new(load: &Arc<Load>, worker: usize) -> Self {
         load.live[worker].fetch_add(1, Ordering::Relaxed);
-        Self { load: Arc::clone(load), worker }
+        Self {
+            load: Arc::clone(load),
+            worker,
+        }
     }
 }
 
@@ -53,7 +56,10 @@ pub(crate) struct Handoff {
 
 impl std::fmt::Debug for Handoff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handoff").field("peer", &self.peer).field("service", &self.service.name()).finish()
+        f.debug_struct("Handoff")
+            .field("peer", &self.peer)
+            .field("service", &self.service.name())
+            .finish()
     }
 }
 
@@ -85,13 +91,26 @@ pub(crate) fn bind_all(listeners: &[ListenerSpec], n: usize) -> io::Result<Vec<B
             sock.set_reuse_address(true)?;
             sock.set_reuse_port(true)?;
             sock.set_nonblocking(true)?;
-            sock.bind(&addr.into())
-                .map_err(|e| io::Error::new(e.kind(), format!("{} listener on {addr}: {e}", spec.service.name())))?;
+            sock.bind(&addr.into()).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{} listener on {addr}: {e}", spec.service.name()),
+                )
+            })?;
             sock.listen(1024)?;
             if addr.port() == 0 {
-                addr = sock.local_addr()?.as_socket().ok_or_else(|| io::Error::other("listener has no address"))?;
+                addr = sock
+                    .local_addr()?
+                    .as_socket()
+                    .ok_or_else(|| io::Error::other("listener has no address"))?;
             }
-            bound.push((ListenerSpec { addr, service: Arc::clone(&spec.service) }, sock.into()));
+            bound.push((
+                ListenerSpec {
+                    addr,
+                    service: Arc::clone(&spec.service),
+                },
+                sock.into(),
+            ));
         }
     }
     Ok(per_worker)
@@ -106,21 +125,31 @@ pub(crate) fn spawn(
     started: std::sync::mpsc::Sender<io::Result<IoMode>>,
 ) -> io::Result<(WorkerHandle, mpsc::UnboundedSender<Handoff>)> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let thread = std::thread::Builder::new().name(format!("ringway-w{id}")).spawn(move || {
-        if let Some(core) = core
-            && !core_affinity::set_for_current(core)
-        {
-            tracing::warn!(worker = id, core = core.id, "could not pin worker to its core");
-        }
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().max_blocking_threads(16).build() {
-            Ok(rt) => rt,
-            Err(e) => {
-                let _ = started.send(Err(e));
-                return;
+    let thread = std::thread::Builder::new()
+        .name(format!("ringway-w{id}"))
+        .spawn(move || {
+            if let Some(core) = core
+                && !core_affinity::set_for_current(core)
+            {
+                tracing::warn!(
+                    worker = id,
+                    core = core.id,
+                    "could not pin worker to its core"
+                );
             }
-        };
-        rt.block_on(run(id, config, sockets, shared, rx, started));
-    })?;
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .max_blocking_threads(16)
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(run(id, config, sockets, shared, rx, started));
+        })?;
     Ok((WorkerHandle { id, thread }, tx))
 }
 
@@ -151,7 +180,11 @@ async fn run(
         }
     }
     let _ = started.send(Ok(io.mode()));
-    let ctx = Ctx { id, io, shared: Arc::clone(&shared) };
+    let ctx = Ctx {
+        id,
+        io,
+        shared: Arc::clone(&shared),
+    };
     for (spec, listener) in listeners {
         tokio::spawn(accept_loop(ctx.clone(), listener, spec.service));
     }
@@ -203,7 +236,12 @@ async fn accept_loop(ctx: Ctx, listener: TcpListener, service: Arc<dyn Service>)
             start_connection(&ctx, stream, peer, Arc::clone(&service), guard);
             continue;
         }
-        let sent = stream.into_std().map(|stream| Handoff { stream, peer, service: Arc::clone(&service), guard });
+        let sent = stream.into_std().map(|stream| Handoff {
+            stream,
+            peer,
+            service: Arc::clone(&service),
+            guard,
+        });
         match (sent, ctx.shared.peers.get()) {
             (Ok(h), Some(peers)) => {
                 if let Err(mpsc::error::SendError(h)) = peers[target].send(h) {
@@ -228,11 +266,22 @@ impl Drop for Registered {
     }
 }
 
-fn start_connection(ctx: &Ctx, stream: TcpStream, peer: SocketAddr, service: Arc<dyn Service>, guard: LiveGuard) {
+fn start_connection(
+    ctx: &Ctx,
+    stream: TcpStream,
+    peer: SocketAddr,
+    service: Arc<dyn Service>,
+    guard: LiveGuard,
+) {
     let registry = Arc::clone(&ctx.shared.registry);
     let (id, closed) = registry.add(service.name(), peer, ctx.id);
-    let conn =
-        Connection { id, peer, worker: ctx.id, io: ctx.io.clone(), draining: ctx.shared.drain.clone() };
+    let conn = Connection {
+        id,
+        peer,
+        worker: ctx.id,
+        io: ctx.io.clone(),
+        draining: ctx.shared.drain.clone(),
+    };
     let mut force = ctx.shared.force.clone();
     let span = tracing::info_span!("conn", id, protocol = service.name(), %peer, worker = ctx.id);
     let session = async move {

@@ -42,10 +42,24 @@ impl Service for WhoAmI {
 }
 
 fn start(polite: bool, mode: IoMode) -> (tokio::runtime::Runtime, Engine, SocketAddr) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let spec = ListenerSpec { addr: "127.0.0.1:0".parse().unwrap(), service: Arc::new(WhoAmI { polite }) };
-    let config = EngineConfig { workers: 2, pin_workers: true, io_mode: mode, ..EngineConfig::default() };
-    let engine = rt.block_on(async { Engine::start(config, &[spec]) }).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let spec = ListenerSpec {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        service: Arc::new(WhoAmI { polite }),
+    };
+    let config = EngineConfig {
+        workers: 2,
+        pin_workers: true,
+        io_mode: mode,
+        ..EngineConfig::default()
+    };
+    let engine = rt
+        .block_on(async { Engine::start(config, &[spec]) })
+        .unwrap();
     assert_eq!(engine.io_mode(), mode);
     let addr = engine.local_addrs()[0].1;
     assert_ne!(addr.port(), 0);
@@ -79,11 +93,18 @@ fn twenty_connections_are_balanced_over_two_workers() {
             per_worker[usize::from(w)] += 1;
             conns.push(s);
         }
-        assert!(per_worker.iter().all(|&n| n <= 14), "unbalanced in {mode} mode: {per_worker:?}");
+        assert!(
+            per_worker.iter().all(|&n| n <= 14),
+            "unbalanced in {mode} mode: {per_worker:?}"
+        );
         assert_eq!(engine.live_per_worker().iter().sum::<usize>(), 20);
         let listed = engine.registry().list();
         assert_eq!(listed.len(), 20);
-        assert!(listed.iter().all(|c| c.protocol == "TEST" && c.peer.ip().is_loopback()));
+        assert!(
+            listed
+                .iter()
+                .all(|c| c.protocol == "TEST" && c.peer.ip().is_loopback())
+        );
         drop(conns);
         let registry = engine.registry();
         wait_until("sessions to end", || registry.is_empty());
@@ -118,14 +139,20 @@ fn shutdown_drains_polite_sessions_and_forces_the_rest() {
     let report = rt.block_on(engine.shutdown(Duration::from_secs(5)));
     assert_eq!(report.forced, 0);
     assert_eq!(report.drained, 4);
-    assert!(t.elapsed() < Duration::from_secs(4), "drain took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "drain took {:?}",
+        t.elapsed()
+    );
     // No longer accepting.
-    assert!(TcpStream::connect(addr).is_err() || {
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let mut b = [0u8; 1];
-        matches!(s.read(&mut b), Ok(0) | Err(_))
-    });
+    assert!(
+        TcpStream::connect(addr).is_err() || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut b = [0u8; 1];
+            matches!(s.read(&mut b), Ok(0) | Err(_))
+        }
+    );
     drop(conns);
 
     // Stubborn sessions are closed when the grace time runs out.

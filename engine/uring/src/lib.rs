@@ -99,13 +99,21 @@ impl OpenHow {
     /// Read-only, confined.
     #[must_use]
     pub const fn read() -> Self {
-        Self { flags: libc::O_RDONLY, mode: 0, resolve: Self::CONFINED }
+        Self {
+            flags: libc::O_RDONLY,
+            mode: 0,
+            resolve: Self::CONFINED,
+        }
     }
 
     /// A directory handle (`O_DIRECTORY | O_PATH`), confined.
     #[must_use]
     pub const fn dir_path() -> Self {
-        Self { flags: libc::O_PATH | libc::O_DIRECTORY, mode: 0, resolve: Self::CONFINED }
+        Self {
+            flags: libc::O_PATH | libc::O_DIRECTORY,
+            mode: 0,
+            resolve: Self::CONFINED,
+        }
     }
 }
 
@@ -148,6 +156,18 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))
 }
 
+/// `AT_*` flags for a `statx` of `path`: an empty path stats the fd itself.
+fn statx_flags(path: &CString, follow: bool) -> i32 {
+    let mut flags = libc::AT_STATX_SYNC_AS_STAT;
+    if !follow {
+        flags |= libc::AT_SYMLINK_NOFOLLOW;
+    }
+    if path.as_bytes().is_empty() {
+        flags |= libc::AT_EMPTY_PATH;
+    }
+    flags
+}
+
 impl Io {
     /// Starts an engine of `mode` on the current tokio runtime.
     ///
@@ -161,7 +181,9 @@ impl Io {
             IoMode::Uring => Engine::Uring(uring::Driver::start(config.ring_entries)?),
             IoMode::ThreadPool => Engine::Pool(pool::Pool::new()),
         };
-        Ok(Self { engine: Arc::new(engine) })
+        Ok(Self {
+            engine: Arc::new(engine),
+        })
     }
 
     /// Starts the requested mode, falling back to the thread pool when io_uring is unavailable.
@@ -175,7 +197,9 @@ impl Io {
             Ok(io) => io,
             Err(err) => {
                 tracing::warn!(cause = %err, "io_uring unavailable, file I/O falls back to the blocking pool");
-                Self { engine: Arc::new(Engine::Pool(pool::Pool::new())) }
+                Self {
+                    engine: Arc::new(Engine::Pool(pool::Pool::new())),
+                }
             }
         }
     }
@@ -195,7 +219,10 @@ impl Io {
     /// The OS error; `EXDEV` when a confined resolution would leave `dir`.
     pub async fn open_at(&self, dir: &Fd, path: &Path, how: OpenHow) -> io::Result<Fd> {
         let path = cstring(path)?;
-        let how = OpenHow { flags: how.flags | libc::O_CLOEXEC, ..how };
+        let how = OpenHow {
+            flags: how.flags | libc::O_CLOEXEC,
+            ..how
+        };
         match &*self.engine {
             Engine::Uring(d) => d.open_at(dir.clone(), path, how).await,
             Engine::Pool(p) => p.open_at(dir.clone(), path, how).await,
@@ -204,7 +231,12 @@ impl Io {
 
     /// Reads up to the spare capacity of `buf` at `offset`, appending to `buf`. Returns the count (0 at end of
     /// file) and the buffer.
-    pub async fn read_at(&self, fd: &Fd, buf: BytesMut, offset: u64) -> (io::Result<usize>, BytesMut) {
+    pub async fn read_at(
+        &self,
+        fd: &Fd,
+        buf: BytesMut,
+        offset: u64,
+    ) -> (io::Result<usize>, BytesMut) {
         match &*self.engine {
             Engine::Uring(d) => d.read_at(fd.clone(), buf, offset).await,
             Engine::Pool(p) => p.read_at(fd.clone(), buf, offset).await,
@@ -224,7 +256,9 @@ impl Io {
         let mut done = 0usize;
         let whole = buf;
         while done < whole.len() {
-            let (res, _) = self.write_at(fd, whole.slice(done..), offset + done as u64).await;
+            let (res, _) = self
+                .write_at(fd, whole.slice(done..), offset + done as u64)
+                .await;
             match res {
                 Ok(0) => return (Err(io::ErrorKind::WriteZero.into()), whole),
                 Ok(n) => done += n,
@@ -254,13 +288,7 @@ impl Io {
     /// The OS error.
     pub async fn statx(&self, dir: &Fd, path: &Path, follow: bool) -> io::Result<FileStat> {
         let path = cstring(path)?;
-        let mut flags = libc::AT_STATX_SYNC_AS_STAT;
-        if !follow {
-            flags |= libc::AT_SYMLINK_NOFOLLOW;
-        }
-        if path.as_bytes().is_empty() {
-            flags |= libc::AT_EMPTY_PATH;
-        }
+        let flags = statx_flags(&path, follow);
         match &*self.engine {
             Engine::Uring(d) => d.statx(dir.clone(), path, flags).await,
             Engine::Pool(p) => p.statx(dir.clone(), path, flags).await,
@@ -279,11 +307,24 @@ impl Io {
     ///
     /// # Errors
     /// The OS error.
-    pub async fn rename_at(&self, old_dir: &Fd, old: &Path, new_dir: &Fd, new: &Path, flags: u32) -> io::Result<()> {
+    pub async fn rename_at(
+        &self,
+        old_dir: &Fd,
+        old: &Path,
+        new_dir: &Fd,
+        new: &Path,
+        flags: u32,
+    ) -> io::Result<()> {
         let (old, new) = (cstring(old)?, cstring(new)?);
         match &*self.engine {
-            Engine::Uring(d) => d.rename_at(old_dir.clone(), old, new_dir.clone(), new, flags).await,
-            Engine::Pool(p) => p.rename_at(old_dir.clone(), old, new_dir.clone(), new, flags).await,
+            Engine::Uring(d) => {
+                d.rename_at(old_dir.clone(), old, new_dir.clone(), new, flags)
+                    .await
+            }
+            Engine::Pool(p) => {
+                p.rename_at(old_dir.clone(), old, new_dir.clone(), new, flags)
+                    .await
+            }
         }
     }
 
@@ -317,11 +358,23 @@ impl Io {
     /// # Errors
     /// The OS error of `close(2)`.
     pub async fn close(&self, fd: Fd) -> io::Result<()> {
-        let Ok(owned) = Arc::try_unwrap(fd.0) else { return Ok(()) };
+        let Ok(owned) = Arc::try_unwrap(fd.0) else {
+            return Ok(());
+        };
         match &*self.engine {
             Engine::Uring(d) => d.close(owned).await,
             Engine::Pool(p) => p.close(owned).await,
         }
+    }
+
+    /// `statx(2)` as a blocking call, for code already running on the blocking pool (directory listings).
+    /// Same semantics as [`Io::statx`].
+    ///
+    /// # Errors
+    /// The OS error.
+    pub fn statx_blocking(dir: impl AsFd, path: &Path, follow: bool) -> io::Result<FileStat> {
+        let path = cstring(path)?;
+        pool::statx_flags(dir, &path, statx_flags(&path, follow))
     }
 
     /// Runs a blocking closure off the worker (for syscalls io_uring lacks: `getdents`, `symlinkat`,

@@ -5,7 +5,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 use bytes::{Bytes, BytesMut};
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags, ResolveFlags, StatxFlags};
@@ -18,7 +18,24 @@ where
     F: FnOnce() -> io::Result<R> + Send + 'static,
     R: Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(|e| io::Error::other(format!("blocking I/O task failed: {e}")))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| io::Error::other(format!("blocking I/O task failed: {e}")))?
+}
+
+/// `statx(2)` with raw `AT_*` flags, blocking.
+pub(crate) fn statx_flags(
+    dir: impl AsFd,
+    path: &std::ffi::CStr,
+    flags: i32,
+) -> io::Result<FileStat> {
+    let st = rustix::fs::statx(
+        dir,
+        path,
+        AtFlags::from_bits_retain(flags as u32),
+        StatxFlags::BASIC_STATS,
+    )?;
+    Ok(FileStat::from_rustix(&st))
 }
 
 #[derive(Debug)]
@@ -43,12 +60,18 @@ impl Pool {
         .await
     }
 
-    pub(crate) async fn read_at(&self, fd: Fd, buf: BytesMut, offset: u64) -> (io::Result<usize>, BytesMut) {
+    pub(crate) async fn read_at(
+        &self,
+        fd: Fd,
+        buf: BytesMut,
+        offset: u64,
+    ) -> (io::Result<usize>, BytesMut) {
         // The buffer travels with the closure; if the join fails the buffer is lost, so hand back a new one.
         let cap = buf.capacity();
         match tokio::task::spawn_blocking(move || {
             let mut buf = buf;
-            let res = rustix::io::pread(&fd, buf.spare_capacity_mut(), offset).map(|(init, _)| init.len());
+            let res = rustix::io::pread(&fd, buf.spare_capacity_mut(), offset)
+                .map(|(init, _)| init.len());
             if let Ok(n) = res {
                 // SAFETY: pread initialised exactly `n` bytes of the spare capacity, right after `len`.
                 unsafe { buf.set_len(buf.len() + n) };
@@ -58,11 +81,19 @@ impl Pool {
         .await
         {
             Ok(out) => out,
-            Err(e) => (Err(io::Error::other(format!("blocking read failed: {e}"))), BytesMut::with_capacity(cap)),
+            Err(e) => (
+                Err(io::Error::other(format!("blocking read failed: {e}"))),
+                BytesMut::with_capacity(cap),
+            ),
         }
     }
 
-    pub(crate) async fn write_at(&self, fd: Fd, buf: Bytes, offset: u64) -> (io::Result<usize>, Bytes) {
+    pub(crate) async fn write_at(
+        &self,
+        fd: Fd,
+        buf: Bytes,
+        offset: u64,
+    ) -> (io::Result<usize>, Bytes) {
         let keep = buf.clone();
         let res = run(move || rustix::io::pwrite(&fd, &buf, offset).map_err(io::Error::from)).await;
         (res, keep)
@@ -70,22 +101,18 @@ impl Pool {
 
     pub(crate) async fn sync(&self, fd: Fd, data_only: bool) -> io::Result<()> {
         run(move || {
-            if data_only { rustix::fs::fdatasync(&fd) } else { rustix::fs::fsync(&fd) }.map_err(io::Error::from)
+            if data_only {
+                rustix::fs::fdatasync(&fd)
+            } else {
+                rustix::fs::fsync(&fd)
+            }
+            .map_err(io::Error::from)
         })
         .await
     }
 
     pub(crate) async fn statx(&self, dir: Fd, path: CString, flags: i32) -> io::Result<FileStat> {
-        run(move || {
-            let st = rustix::fs::statx(
-                &dir,
-                path.as_c_str(),
-                AtFlags::from_bits_retain(flags as u32),
-                StatxFlags::BASIC_STATS,
-            )?;
-            Ok(FileStat::from_rustix(&st))
-        })
-        .await
+        run(move || statx_flags(&dir, path.as_c_str(), flags)).await
     }
 
     pub(crate) async fn rename_at(
@@ -97,23 +124,36 @@ impl Pool {
         flags: u32,
     ) -> io::Result<()> {
         run(move || {
-            rustix::fs::renameat_with(&old_dir, old.as_c_str(), &new_dir, new.as_c_str(), RenameFlags::from_bits_retain(flags))
-                .map_err(io::Error::from)
+            rustix::fs::renameat_with(
+                &old_dir,
+                old.as_c_str(),
+                &new_dir,
+                new.as_c_str(),
+                RenameFlags::from_bits_retain(flags),
+            )
+            .map_err(io::Error::from)
         })
         .await
     }
 
     pub(crate) async fn unlink_at(&self, dir: Fd, path: CString, is_dir: bool) -> io::Result<()> {
         run(move || {
-            let flags = if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() };
+            let flags = if is_dir {
+                AtFlags::REMOVEDIR
+            } else {
+                AtFlags::empty()
+            };
             rustix::fs::unlinkat(&dir, path.as_c_str(), flags).map_err(io::Error::from)
         })
         .await
     }
 
     pub(crate) async fn mkdir_at(&self, dir: Fd, path: CString, mode: u32) -> io::Result<()> {
-        run(move || rustix::fs::mkdirat(&dir, path.as_c_str(), Mode::from_bits_retain(mode)).map_err(io::Error::from))
-            .await
+        run(move || {
+            rustix::fs::mkdirat(&dir, path.as_c_str(), Mode::from_bits_retain(mode))
+                .map_err(io::Error::from)
+        })
+        .await
     }
 
     pub(crate) async fn close(&self, fd: OwnedFd) -> io::Result<()> {
@@ -123,6 +163,10 @@ impl Pool {
         let raw = fd.into_raw_fd();
         // SAFETY: `raw` came from `into_raw_fd`, so we own it and nobody else will close it.
         let rc = unsafe { libc::close(raw) };
-        if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 }

@@ -57,7 +57,10 @@ struct State {
 
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("State").field("in_flight", &self.slots.len()).field("unsubmitted", &self.unsubmitted).finish()
+        f.debug_struct("State")
+            .field("in_flight", &self.slots.len())
+            .field("unsubmitted", &self.unsubmitted)
+            .finish()
     }
 }
 
@@ -66,7 +69,8 @@ impl std::fmt::Debug for State {
 pub(crate) struct Driver {
     state: Mutex<State>,
     /// Wakes the reaper when entries are waiting to be submitted.
-    submit_needed: Notify,
+    /// Shared with the reaper, which must not keep the driver alive while it waits.
+    submit_needed: Arc<Notify>,
 }
 
 /// A duplicate of the ring's fd, registered with the reactor so completions wake the reaper. Owning a duplicate
@@ -92,21 +96,26 @@ impl Driver {
         // whole life of the `AsyncFd`, and `as_raw_fd` always returns it.
         let fd = unsafe { AsyncFd::register_with_interest(RingFd(dup), Interest::READABLE) }
             .map_err(io::Error::from)?;
-        let driver =
-            Arc::new(Self { state: Mutex::new(State { ring, slots: Slab::new(), unsubmitted: 0 }), submit_needed: Notify::new() });
+        let driver = Arc::new(Self {
+            state: Mutex::new(State {
+                ring,
+                slots: Slab::new(),
+                unsubmitted: 0,
+            }),
+            submit_needed: Arc::new(Notify::new()),
+        });
+        // The reaper holds only a weak reference between rounds, so dropping the last handle drops the ring
+        // (whose `Drop` waits for in-flight ops) and wakes the reaper, which then ends.
         let weak = Arc::downgrade(&driver);
+        let notify = Arc::clone(&driver.submit_needed);
         tokio::spawn(async move {
             loop {
                 {
                     let Some(driver) = weak.upgrade() else { return };
                     driver.submit_and_reap();
                 }
-                let notify = match weak.upgrade() {
-                    Some(d) => d,
-                    None => return,
-                };
                 tokio::select! {
-                    () = notify.submit_needed.notified() => {}
+                    () = notify.notified() => {}
                     guard = fd.readable() => match guard {
                         Ok(mut g) => g.clear_ready(),
                         Err(err) => {
@@ -123,7 +132,9 @@ impl Driver {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the slab inconsistent (every mutation is one call), so a
         // poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Submits what is queued and completes what the kernel finished.
@@ -149,11 +160,18 @@ impl Driver {
     /// # Safety
     /// `build` must produce an entry whose pointers all point into `keep` (or are otherwise valid until the
     /// completion arrives), and `keep`'s heap data must not move while the slot exists.
-    unsafe fn submit(self: &Arc<Self>, keep: Keep, build: impl FnOnce(&Keep) -> squeue::Entry) -> Op {
+    unsafe fn submit(
+        self: &Arc<Self>,
+        keep: Keep,
+        build: impl FnOnce(&Keep) -> squeue::Entry,
+    ) -> Op {
         let mut st = self.lock();
         let entry = st.slots.vacant_entry();
         let id = entry.key();
-        let slot = entry.insert(Slot { lifecycle: Lifecycle::Waiting(None), keep });
+        let slot = entry.insert(Slot {
+            lifecycle: Lifecycle::Waiting(None),
+            keep,
+        });
         let sqe = build(&slot.keep).user_data(id as u64);
         loop {
             // SAFETY: the caller guarantees the entry's pointers stay valid until completion; the slot owns them.
@@ -179,12 +197,24 @@ impl Driver {
         if first {
             self.submit_needed.notify_one();
         }
-        Op { driver: Arc::clone(self), id, finished: false }
+        Op {
+            driver: Arc::clone(self),
+            id,
+            finished: false,
+        }
     }
 
-    pub(crate) async fn open_at(self: &Arc<Self>, dir: Fd, path: CString, how: OpenHow) -> io::Result<Fd> {
+    pub(crate) async fn open_at(
+        self: &Arc<Self>,
+        dir: Fd,
+        path: CString,
+        how: OpenHow,
+    ) -> io::Result<Fd> {
         let h = Box::new(
-            types::OpenHow::new().flags(how.flags as u64).mode(u64::from(how.mode)).resolve(how.resolve),
+            types::OpenHow::new()
+                .flags(how.flags as u64)
+                .mode(u64::from(how.mode))
+                .resolve(how.resolve),
         );
         let keep = Keep::Open(dir, path, h);
         // SAFETY: the path and the open_how live in the slot until completion.
@@ -199,10 +229,17 @@ impl Driver {
         let (res, _) = op.await;
         let fd = result(res)?;
         // SAFETY: a non-negative result of openat2 is a new descriptor that nothing else owns.
-        Ok(Fd::from(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }))
+        Ok(Fd::from(unsafe {
+            <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd)
+        }))
     }
 
-    pub(crate) async fn read_at(self: &Arc<Self>, fd: Fd, buf: BytesMut, offset: u64) -> (io::Result<usize>, BytesMut) {
+    pub(crate) async fn read_at(
+        self: &Arc<Self>,
+        fd: Fd,
+        buf: BytesMut,
+        offset: u64,
+    ) -> (io::Result<usize>, BytesMut) {
         let mut buf = buf;
         let spare = buf.capacity() - buf.len();
         let len = u32::try_from(spare).unwrap_or(u32::MAX);
@@ -211,12 +248,16 @@ impl Driver {
         let op = unsafe {
             let ptr = buf.as_mut_ptr().add(buf.len());
             self.submit(Keep::Read(fd, buf), move |k| match k {
-                Keep::Read(f, _) => opcode::Read::new(types::Fd(f.raw()), ptr, len).offset(offset).build(),
+                Keep::Read(f, _) => opcode::Read::new(types::Fd(f.raw()), ptr, len)
+                    .offset(offset)
+                    .build(),
                 _ => unreachable!("read_at builds from Keep::Read"),
             })
         };
         let (res, keep) = op.await;
-        let Keep::Read(_, mut buf) = keep else { unreachable!("read_at keeps Keep::Read") };
+        let Keep::Read(_, mut buf) = keep else {
+            unreachable!("read_at keeps Keep::Read")
+        };
         match result(res) {
             Ok(n) => {
                 let n = n as usize;
@@ -228,24 +269,37 @@ impl Driver {
         }
     }
 
-    pub(crate) async fn write_at(self: &Arc<Self>, fd: Fd, buf: Bytes, offset: u64) -> (io::Result<usize>, Bytes) {
+    pub(crate) async fn write_at(
+        self: &Arc<Self>,
+        fd: Fd,
+        buf: Bytes,
+        offset: u64,
+    ) -> (io::Result<usize>, Bytes) {
         let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
         let ptr = buf.as_ptr();
         // SAFETY: `ptr`/`len` describe `buf`, whose storage is reference-counted and immutable; the slot holds a
         // reference until completion.
         let op = unsafe {
             self.submit(Keep::Write(fd, buf), move |k| match k {
-                Keep::Write(f, _) => opcode::Write::new(types::Fd(f.raw()), ptr, len).offset(offset).build(),
+                Keep::Write(f, _) => opcode::Write::new(types::Fd(f.raw()), ptr, len)
+                    .offset(offset)
+                    .build(),
                 _ => unreachable!("write_at builds from Keep::Write"),
             })
         };
         let (res, keep) = op.await;
-        let Keep::Write(_, buf) = keep else { unreachable!("write_at keeps Keep::Write") };
+        let Keep::Write(_, buf) = keep else {
+            unreachable!("write_at keeps Keep::Write")
+        };
         (result(res).map(|n| n as usize), buf)
     }
 
     pub(crate) async fn sync(self: &Arc<Self>, fd: Fd, data_only: bool) -> io::Result<()> {
-        let flags = if data_only { types::FsyncFlags::DATASYNC } else { types::FsyncFlags::empty() };
+        let flags = if data_only {
+            types::FsyncFlags::DATASYNC
+        } else {
+            types::FsyncFlags::empty()
+        };
         // SAFETY: fsync takes no pointers; the fd is kept open by the slot.
         let op = unsafe {
             self.submit(Keep::Fd(fd), move |k| match k {
@@ -256,7 +310,12 @@ impl Driver {
         result(op.await.0).map(drop)
     }
 
-    pub(crate) async fn statx(self: &Arc<Self>, dir: Fd, path: CString, flags: i32) -> io::Result<FileStat> {
+    pub(crate) async fn statx(
+        self: &Arc<Self>,
+        dir: Fd,
+        path: CString,
+        flags: i32,
+    ) -> io::Result<FileStat> {
         let buf: Box<MaybeUninit<libc::statx>> = Box::new(MaybeUninit::zeroed());
         // SAFETY: the path and the statx block live in the slot (boxed, so they do not move) until completion.
         let op = unsafe {
@@ -274,7 +333,9 @@ impl Driver {
         };
         let (res, keep) = op.await;
         result(res)?;
-        let Keep::Statx(_, _, buf) = keep else { unreachable!("statx keeps Keep::Statx") };
+        let Keep::Statx(_, _, buf) = keep else {
+            unreachable!("statx keeps Keep::Statx")
+        };
         // SAFETY: the block was zero-initialised (a valid statx) and the kernel filled it on success.
         let st = unsafe { buf.assume_init_ref() };
         Ok(FileStat::from_libc(st))
@@ -291,34 +352,51 @@ impl Driver {
         // SAFETY: both paths live in the slot until completion.
         let op = unsafe {
             self.submit(Keep::Rename(old_dir, old, new_dir, new), move |k| match k {
-                Keep::Rename(od, o, nd, n) => {
-                    opcode::RenameAt::new(types::Fd(od.raw()), o.as_ptr(), types::Fd(nd.raw()), n.as_ptr())
-                        .flags(flags)
-                        .build()
-                }
+                Keep::Rename(od, o, nd, n) => opcode::RenameAt::new(
+                    types::Fd(od.raw()),
+                    o.as_ptr(),
+                    types::Fd(nd.raw()),
+                    n.as_ptr(),
+                )
+                .flags(flags)
+                .build(),
                 _ => unreachable!("rename_at builds from Keep::Rename"),
             })
         };
         result(op.await.0).map(drop)
     }
 
-    pub(crate) async fn unlink_at(self: &Arc<Self>, dir: Fd, path: CString, is_dir: bool) -> io::Result<()> {
+    pub(crate) async fn unlink_at(
+        self: &Arc<Self>,
+        dir: Fd,
+        path: CString,
+        is_dir: bool,
+    ) -> io::Result<()> {
         let flags = if is_dir { libc::AT_REMOVEDIR } else { 0 };
         // SAFETY: the path lives in the slot until completion.
         let op = unsafe {
             self.submit(Keep::Path(dir, path), move |k| match k {
-                Keep::Path(d, p) => opcode::UnlinkAt::new(types::Fd(d.raw()), p.as_ptr()).flags(flags).build(),
+                Keep::Path(d, p) => opcode::UnlinkAt::new(types::Fd(d.raw()), p.as_ptr())
+                    .flags(flags)
+                    .build(),
                 _ => unreachable!("unlink_at builds from Keep::Path"),
             })
         };
         result(op.await.0).map(drop)
     }
 
-    pub(crate) async fn mkdir_at(self: &Arc<Self>, dir: Fd, path: CString, mode: u32) -> io::Result<()> {
+    pub(crate) async fn mkdir_at(
+        self: &Arc<Self>,
+        dir: Fd,
+        path: CString,
+        mode: u32,
+    ) -> io::Result<()> {
         // SAFETY: the path lives in the slot until completion.
         let op = unsafe {
             self.submit(Keep::Path(dir, path), move |k| match k {
-                Keep::Path(d, p) => opcode::MkDirAt::new(types::Fd(d.raw()), p.as_ptr()).mode(mode).build(),
+                Keep::Path(d, p) => opcode::MkDirAt::new(types::Fd(d.raw()), p.as_ptr())
+                    .mode(mode)
+                    .build(),
                 _ => unreachable!("mkdir_at builds from Keep::Path"),
             })
         };
@@ -328,13 +406,21 @@ impl Driver {
     pub(crate) async fn close(self: &Arc<Self>, fd: OwnedFd) -> io::Result<()> {
         let raw = fd.into_raw_fd();
         // SAFETY: we own `raw` (taken out of its OwnedFd); the kernel closes it and nothing else will.
-        let op = unsafe { self.submit(Keep::Close, move |_| opcode::Close::new(types::Fd(raw)).build()) };
+        let op = unsafe {
+            self.submit(Keep::Close, move |_| {
+                opcode::Close::new(types::Fd(raw)).build()
+            })
+        };
         result(op.await.0).map(drop)
     }
 }
 
 fn result(res: i32) -> io::Result<i32> {
-    if res < 0 { Err(io::Error::from_raw_os_error(-res)) } else { Ok(res) }
+    if res < 0 {
+        Err(io::Error::from_raw_os_error(-res))
+    } else {
+        Ok(res)
+    }
 }
 
 /// Moves completions from the ring to their slots; collects wakers to call after the lock is released.
@@ -414,6 +500,12 @@ impl Drop for Op {
     }
 }
 
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.submit_needed.notify_one();
+    }
+}
+
 impl Drop for State {
     fn drop(&mut self) {
         // Ops still in flight own buffers the kernel may write to: wait for them (bounded), and leak whatever is
@@ -424,7 +516,11 @@ impl Drop for State {
             if self.ring.submit_and_wait(1).is_err() {
                 break;
             }
-            let ids: Vec<(usize, i32)> = self.ring.completion().map(|c| (c.user_data() as usize, c.result())).collect();
+            let ids: Vec<(usize, i32)> = self
+                .ring
+                .completion()
+                .map(|c| (c.user_data() as usize, c.result()))
+                .collect();
             for (id, res) in ids {
                 if self.slots.contains(id) {
                     release(self.slots.remove(id), res);
@@ -432,7 +528,10 @@ impl Drop for State {
             }
         }
         if !self.slots.is_empty() {
-            tracing::warn!(in_flight = self.slots.len(), "io_uring dropped with ops in flight; leaking their buffers");
+            tracing::warn!(
+                in_flight = self.slots.len(),
+                "io_uring dropped with ops in flight; leaking their buffers"
+            );
             std::mem::forget(std::mem::take(&mut self.slots));
         }
     }

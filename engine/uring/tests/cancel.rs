@@ -79,7 +79,10 @@ async fn drop_in_flight(mode: IoMode) {
     }
 
     // Many reads on a file dropped at random points.
-    let f = io.open_at(&root, Path::new("f"), OpenHow::read()).await.unwrap();
+    let f = io
+        .open_at(&root, Path::new("f"), OpenHow::read())
+        .await
+        .unwrap();
     for i in 0..64 {
         let mut fut = Box::pin(io.read_at(&f, BytesMut::with_capacity(4096), 0));
         if i % 2 == 0 {
@@ -91,7 +94,10 @@ async fn drop_in_flight(mode: IoMode) {
     settle().await;
     assert_eq!(open_fds(), baseline, "descriptor leak in {mode} mode");
     // The driver still works after all that.
-    let f = io.open_at(&root, Path::new("f"), OpenHow::read()).await.unwrap();
+    let f = io
+        .open_at(&root, Path::new("f"), OpenHow::read())
+        .await
+        .unwrap();
     let (res, buf) = io.read_at(&f, BytesMut::with_capacity(8), 0).await;
     assert_eq!(res.unwrap(), 1);
     assert_eq!(&buf[..], b"x");

@@ -21,7 +21,11 @@ async fn exercise(mode: IoMode) {
     let root = dir_fd(tmp.path());
 
     // create + write + fsync + read back
-    let how = OpenHow { flags: libc::O_RDWR | libc::O_CREAT | libc::O_EXCL, mode: 0o640, resolve: OpenHow::CONFINED };
+    let how = OpenHow {
+        flags: libc::O_RDWR | libc::O_CREAT | libc::O_EXCL,
+        mode: 0o640,
+        resolve: OpenHow::CONFINED,
+    };
     let f = io.open_at(&root, Path::new("a.bin"), how).await.unwrap();
     let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let (res, back) = io.write_all_at(&f, Bytes::from(data.clone()), 0).await;
@@ -37,7 +41,9 @@ async fn exercise(mode: IoMode) {
     let mut got = Vec::new();
     let mut off = 0u64;
     loop {
-        let (res, buf) = io.read_at(&f, BytesMut::with_capacity(256 * 1024), off).await;
+        let (res, buf) = io
+            .read_at(&f, BytesMut::with_capacity(256 * 1024), off)
+            .await;
         let n = res.unwrap();
         if n == 0 {
             break;
@@ -57,26 +63,54 @@ async fn exercise(mode: IoMode) {
     io.close(f).await.unwrap();
 
     // EXCL refuses an existing file
-    let err = io.open_at(&root, Path::new("a.bin"), how).await.unwrap_err();
+    let err = io
+        .open_at(&root, Path::new("a.bin"), how)
+        .await
+        .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EEXIST));
 
     // mkdir, statx with and without following, rename, unlink
     io.mkdir_at(&root, Path::new("d"), 0o755).await.unwrap();
-    assert!(io.statx(&root, Path::new("d"), true).await.unwrap().is_dir());
+    assert!(
+        io.statx(&root, Path::new("d"), true)
+            .await
+            .unwrap()
+            .is_dir()
+    );
     std::os::unix::fs::symlink("a.bin", tmp.path().join("lnk")).unwrap();
-    assert!(io.statx(&root, Path::new("lnk"), false).await.unwrap().is_symlink());
-    assert!(io.statx(&root, Path::new("lnk"), true).await.unwrap().is_file());
-    io.rename_at(&root, Path::new("a.bin"), &root, Path::new("d/b.bin"), 0).await.unwrap();
+    assert!(
+        io.statx(&root, Path::new("lnk"), false)
+            .await
+            .unwrap()
+            .is_symlink()
+    );
+    assert!(
+        io.statx(&root, Path::new("lnk"), true)
+            .await
+            .unwrap()
+            .is_file()
+    );
+    io.rename_at(&root, Path::new("a.bin"), &root, Path::new("d/b.bin"), 0)
+        .await
+        .unwrap();
     assert!(!tmp.path().join("a.bin").exists());
     std::fs::write(tmp.path().join("c.bin"), b"c").unwrap();
     let err = io
-        .rename_at(&root, Path::new("c.bin"), &root, Path::new("d/b.bin"), rename_flags::NOREPLACE)
+        .rename_at(
+            &root,
+            Path::new("c.bin"),
+            &root,
+            Path::new("d/b.bin"),
+            rename_flags::NOREPLACE,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EEXIST));
     let err = io.unlink_at(&root, Path::new("d"), true).await.unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ENOTEMPTY));
-    io.unlink_at(&root, Path::new("d/b.bin"), false).await.unwrap();
+    io.unlink_at(&root, Path::new("d/b.bin"), false)
+        .await
+        .unwrap();
     io.unlink_at(&root, Path::new("d"), true).await.unwrap();
     let err = io.statx(&root, Path::new("d"), true).await.unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
@@ -89,11 +123,17 @@ async fn exercise(mode: IoMode) {
     std::os::unix::fs::symlink(tmp.path().join("secret"), sub.join("abs")).unwrap();
     let jail = dir_fd(&sub);
     for p in ["../secret", "rel", "abs", "/etc/passwd"] {
-        let err = io.open_at(&jail, Path::new(p), OpenHow::read()).await.unwrap_err();
+        let err = io
+            .open_at(&jail, Path::new(p), OpenHow::read())
+            .await
+            .unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::EXDEV), "{p} in {mode}");
     }
     // A NUL byte never reaches the kernel.
-    let err = io.open_at(&jail, Path::new("a\0b"), OpenHow::read()).await.unwrap_err();
+    let err = io
+        .open_at(&jail, Path::new("a\0b"), OpenHow::read())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 
@@ -122,13 +162,21 @@ async fn concurrent_reads_complete() {
         let data: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 253) as u8).collect();
         std::fs::write(tmp.path().join("f"), &data).unwrap();
         let root = dir_fd(tmp.path());
-        let f = io.open_at(&root, Path::new("f"), OpenHow::read()).await.unwrap();
+        let f = io
+            .open_at(&root, Path::new("f"), OpenHow::read())
+            .await
+            .unwrap();
         // 64 reads with an 8-entry ring: the submission queue fills and must be flushed inline.
-        let futs = (0..64u64).map(|i| io.read_at(&f, BytesMut::with_capacity(16 * 1024), i * 16 * 1024));
+        let futs =
+            (0..64u64).map(|i| io.read_at(&f, BytesMut::with_capacity(16 * 1024), i * 16 * 1024));
         let results = futures_join_all(futs).await;
         for (i, (res, buf)) in results.into_iter().enumerate() {
             assert_eq!(res.unwrap(), 16 * 1024);
-            assert_eq!(&buf[..], &data[i * 16 * 1024..(i + 1) * 16 * 1024], "{mode}");
+            assert_eq!(
+                &buf[..],
+                &data[i * 16 * 1024..(i + 1) * 16 * 1024],
+                "{mode}"
+            );
         }
     }
 }
@@ -149,7 +197,11 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
                 }
             }
         }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
     })
     .await;
     out.into_iter().map(Option::unwrap).collect()
@@ -159,7 +211,10 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
 #[test]
 fn ops_are_send_and_work_across_threads() {
     fn assert_send<T: Send>(_: &T) {}
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let io = rt.block_on(async { Io::new(IoMode::Uring, IoConfig::default()).unwrap() });
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("f"), b"hello").unwrap();
@@ -173,7 +228,10 @@ fn ops_are_send_and_work_across_threads() {
             }
         });
     });
-    let other = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let got = other.block_on(async {
         let fut = io.open_at(&root, Path::new("f"), OpenHow::read());
         assert_send(&fut);

@@ -21,8 +21,8 @@ mod upload;
 use std::sync::Arc;
 
 use ringway_core::{
-    Backend, ErrorKind, FileReader, Metadata, PatternDecision, PermissionSet, Result, SetAttrs, StatVfs,
-    StorageError, UserView, VirtualPath,
+    Backend, ErrorKind, FileReader, Metadata, PatternDecision, PermissionSet, Result, SetAttrs,
+    StatVfs, StorageError, UserView, VirtualPath,
 };
 
 pub use listing::VfsLister;
@@ -46,7 +46,9 @@ pub struct VfsOptions {
 
 impl Default for VfsOptions {
     fn default() -> Self {
-        Self { upload_mode: UploadMode::Atomic }
+        Self {
+            upload_mode: UploadMode::Atomic,
+        }
     }
 }
 
@@ -81,14 +83,24 @@ impl Vfs {
         let mut mounts = mounts;
         mounts.sort_by_key(|m| std::cmp::Reverse(m.path.depth()));
         if !mounts.iter().any(|m| m.path.is_root()) {
-            return Err(StorageError::with_context(ErrorKind::InvalidInput, "no storage mounted at /"));
+            return Err(StorageError::with_context(
+                ErrorKind::InvalidInput,
+                "no storage mounted at /",
+            ));
         }
         for (i, a) in mounts.iter().enumerate() {
             if mounts[i + 1..].iter().any(|b| b.path == a.path) {
-                return Err(StorageError::with_context(ErrorKind::InvalidInput, format!("two mounts at {}", a.path)));
+                return Err(StorageError::with_context(
+                    ErrorKind::InvalidInput,
+                    format!("two mounts at {}", a.path),
+                ));
             }
         }
-        Ok(Self { user, mounts, options })
+        Ok(Self {
+            user,
+            mounts,
+            options,
+        })
     }
 
     /// The user this view belongs to.
@@ -110,10 +122,16 @@ impl Vfs {
             .mounts
             .iter()
             .find(|m| path.starts_with(&m.path))
-            .unwrap_or_else(|| self.mounts.last().expect("a root mount exists (checked in new)"));
-        let inner = path.strip_prefix(&mount.path).map_or_else(VirtualPath::root, |rest| {
-            VirtualPath::parse(rest).unwrap_or_else(|_| VirtualPath::root())
-        });
+            .unwrap_or_else(|| {
+                self.mounts
+                    .last()
+                    .expect("a root mount exists (checked in new)")
+            });
+        let inner = path
+            .strip_prefix(&mount.path)
+            .map_or_else(VirtualPath::root, |rest| {
+                VirtualPath::parse(rest).unwrap_or_else(|_| VirtualPath::root())
+            });
         Resolved { mount, inner }
     }
 
@@ -127,13 +145,19 @@ impl Vfs {
         &self.mounts
     }
 
+    /// True when a mount point is at `path` or below it: such a directory cannot be removed or renamed (the
+    /// mount would stay behind, out of every listing, and the home's shadowed entries would surface).
+    fn holds_mount(&self, path: &VirtualPath) -> bool {
+        self.mounts.iter().any(|m| m.path.starts_with(path))
+    }
+
     /// Applies the name patterns to `path`.
     fn check_patterns(&self, path: &VirtualPath, is_dir: bool, what: &str) -> Result<()> {
         match self.user.patterns.decide(path, is_dir) {
             PatternDecision::Allowed => Ok(()),
-            PatternDecision::Denied(ringway_core::DenyPolicy::Hidden) => {
-                Err(StorageError::with_context(ErrorKind::NotFound, format!("{what} {path}")))
-            }
+            PatternDecision::Denied(ringway_core::DenyPolicy::Hidden) => Err(
+                StorageError::with_context(ErrorKind::NotFound, format!("{what} {path}")),
+            ),
             PatternDecision::Denied(ringway_core::DenyPolicy::Visible) => Err(denied(what, path)),
         }
     }
@@ -141,7 +165,11 @@ impl Vfs {
     /// Checks that `perm` is granted on the directory containing `path` (on `/` for the root itself).
     fn check_parent_perm(&self, path: &VirtualPath, perm: PermissionSet, what: &str) -> Result<()> {
         let dir = path.parent().unwrap_or_else(VirtualPath::root);
-        if self.user.permissions.has(&dir, perm) { Ok(()) } else { Err(denied(what, path)) }
+        if self.user.permissions.has(&dir, perm) {
+            Ok(())
+        } else {
+            Err(denied(what, path))
+        }
     }
 
     /// Attributes of `path`, following a final symlink. Needs `list` on the containing directory.
@@ -217,7 +245,10 @@ impl Vfs {
         self.check_patterns(path, true, "mkdir")?;
         self.check_parent_perm(path, PermissionSet::CREATE_DIRS, "mkdir")?;
         if self.is_mount_point(path) {
-            return Err(StorageError::with_context(ErrorKind::AlreadyExists, format!("mkdir {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::AlreadyExists,
+                format!("mkdir {path}"),
+            ));
         }
         let r = self.resolve(path);
         r.mount.backend.mkdir(&r.inner, mode).await
@@ -234,14 +265,15 @@ impl Vfs {
         r.mount.backend.remove_file(&r.inner).await
     }
 
-    /// Removes an empty directory. Needs `delete_dirs` on the parent; mount points cannot be removed.
+    /// Removes an empty directory. Needs `delete_dirs` on the parent; mount points and directories holding one
+    /// cannot be removed.
     ///
     /// # Errors
     /// `PermissionDenied`, `NotFound`, `DirectoryNotEmpty` or a backend error.
     pub async fn remove_dir(&self, path: &VirtualPath) -> Result<()> {
         self.check_patterns(path, true, "rmdir")?;
         self.check_parent_perm(path, PermissionSet::DELETE_DIRS, "rmdir")?;
-        if path.is_root() || self.is_mount_point(path) {
+        if path.is_root() || self.holds_mount(path) {
             return Err(denied("rmdir", path));
         }
         let r = self.resolve(path);
@@ -249,27 +281,35 @@ impl Vfs {
     }
 
     /// Renames within one mount. Needs `rename_files` or `rename_dirs` (by the source's type) on both parents,
-    /// and `overwrite` on the target's parent when the target exists.
+    /// and `overwrite` on the target's parent when the target exists. Mount points and directories holding one
+    /// cannot be renamed.
     ///
     /// # Errors
     /// `PermissionDenied`, `NotFound`, `Unsupported` across mounts, or a backend error.
     pub async fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> Result<()> {
-        if from.is_root() || to.is_root() || self.is_mount_point(from) || self.is_mount_point(to) {
+        if from.is_root() || to.is_root() || self.holds_mount(from) || self.is_mount_point(to) {
             return Err(denied("rename", from));
         }
         let src = self.resolve(from);
         let dst = self.resolve(to);
         if !std::ptr::eq(src.mount, dst.mount) {
-            return Err(StorageError::with_context(ErrorKind::Unsupported, format!("rename {from} across mounts")));
+            return Err(StorageError::with_context(
+                ErrorKind::Unsupported,
+                format!("rename {from} across mounts"),
+            ));
         }
         let md = src.mount.backend.lstat(&src.inner).await?;
         let is_dir = md.is_dir();
         self.check_patterns(from, is_dir, "rename")?;
         self.check_patterns(to, is_dir, "rename")?;
-        let perm = if is_dir { PermissionSet::RENAME_DIRS } else { PermissionSet::RENAME_FILES };
+        let perm = if is_dir {
+            PermissionSet::RENAME_DIRS
+        } else {
+            PermissionSet::RENAME_FILES
+        };
         self.check_parent_perm(from, perm, "rename")?;
         self.check_parent_perm(to, perm, "rename")?;
-        if !is_dir && dst.mount.backend.lstat(&dst.inner).await.is_ok() {
+        if dst.mount.backend.lstat(&dst.inner).await.is_ok() {
             self.check_parent_perm(to, PermissionSet::OVERWRITE, "rename")?;
         }
         src.mount.backend.rename(&src.inner, &dst.inner).await
@@ -296,6 +336,10 @@ impl Vfs {
         }
         self.check_parent_perm(path, need, "setstat")?;
         let r = self.resolve(path);
+        // Checked as a directory above; a file must also pass the file rules (allow-lists name files).
+        if !self.user.patterns.is_empty() && !r.mount.backend.stat(&r.inner).await?.is_dir() {
+            self.check_patterns(path, false, "setstat")?;
+        }
         r.mount.backend.set_attrs(&r.inner, attrs).await
     }
 
@@ -312,7 +356,10 @@ impl Vfs {
         let l = self.resolve(link);
         let t = self.resolve(&target_path);
         if !std::ptr::eq(l.mount, t.mount) {
-            return Err(StorageError::with_context(ErrorKind::OutsideRoot, format!("symlink {link} across mounts")));
+            return Err(StorageError::with_context(
+                ErrorKind::OutsideRoot,
+                format!("symlink {link} across mounts"),
+            ));
         }
         l.mount.backend.symlink(t.inner.as_str(), &l.inner).await
     }
@@ -326,10 +373,11 @@ impl Vfs {
         self.check_parent_perm(path, PermissionSet::LIST, "readlink")?;
         let r = self.resolve(path);
         let raw = r.mount.backend.readlink(&r.inner).await?;
-        if raw.starts_with('/') && !r.mount.path.is_root() {
-            if let Ok(p) = r.mount.path.join(raw.trim_start_matches('/')) {
-                return Ok(p.to_string());
-            }
+        if raw.starts_with('/')
+            && !r.mount.path.is_root()
+            && let Ok(p) = r.mount.path.join(raw.trim_start_matches('/'))
+        {
+            return Ok(p.to_string());
         }
         Ok(raw)
     }
@@ -347,7 +395,10 @@ impl Vfs {
         let src = self.resolve(from);
         let dst = self.resolve(to);
         if !std::ptr::eq(src.mount, dst.mount) {
-            return Err(StorageError::with_context(ErrorKind::Unsupported, format!("link {from} across mounts")));
+            return Err(StorageError::with_context(
+                ErrorKind::Unsupported,
+                format!("link {from} across mounts"),
+            ));
         }
         src.mount.backend.hard_link(&src.inner, &dst.inner).await
     }

@@ -22,10 +22,18 @@ impl VfsLister {
                 && let Some(name) = m.path.file_name()
                 && let Ok(metadata) = m.backend.stat(&VirtualPath::root()).await
             {
-                mounts.push(DirEntry { name: name.to_owned(), metadata });
+                mounts.push(DirEntry {
+                    name: name.to_owned(),
+                    metadata,
+                });
             }
         }
-        Self { vfs, dir, inner, mounts }
+        Self {
+            vfs,
+            dir,
+            inner,
+            mounts,
+        }
     }
 
     /// Up to `limit` more entries; an empty page ends the listing.
@@ -57,6 +65,7 @@ impl VfsLister {
 impl Vfs {
     /// True when `dir/name` is a mount point (its entry comes from the mount, not from the parent backend).
     fn is_mount_point_name(&self, dir: &VirtualPath, name: &str) -> bool {
-        dir.join(name).is_ok_and(|p| !p.is_root() && self.mounts().iter().any(|m| m.path == p))
+        dir.join(name)
+            .is_ok_and(|p| !p.is_root() && self.mounts().iter().any(|m| m.path == p))
     }
 }

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use ringway_core::{
-    Capabilities, ErrorKind, FileWriter, Metadata, PermissionSet, Result, StorageError, VirtualPath, WriteMode,
-    WriteOptions,
+    Capabilities, ErrorKind, FileWriter, Metadata, PermissionSet, Result, StorageError,
+    VirtualPath, WriteMode, WriteOptions,
 };
 
 use crate::Vfs;
@@ -43,7 +43,10 @@ pub struct UploadRequest {
 
 impl Default for UploadRequest {
     fn default() -> Self {
-        Self { mode: WriteMode::Truncate, create_mode: 0o644 }
+        Self {
+            mode: WriteMode::Truncate,
+            create_mode: 0o644,
+        }
     }
 }
 
@@ -64,7 +67,10 @@ impl Upload {
     /// `QuotaExceeded` past the user's maximum upload size, or a backend error.
     pub async fn write_at(&self, buf: Bytes, offset: u64) -> (Result<()>, Bytes) {
         if self.max_size > 0 && offset.saturating_add(buf.len() as u64) > self.max_size {
-            let e = StorageError::with_context(ErrorKind::QuotaExceeded, format!("upload {} over the size limit", self.path));
+            let e = StorageError::with_context(
+                ErrorKind::QuotaExceeded,
+                format!("upload {} over the size limit", self.path),
+            );
             return (Err(e), buf);
         }
         self.writer.write_at(buf, offset).await
@@ -116,29 +122,46 @@ pub(crate) async fn open(vfs: &Vfs, path: &VirtualPath, req: UploadRequest) -> R
     let mut need = PermissionSet::UPLOAD;
     if existing.is_some() {
         if req.mode == WriteMode::CreateNew {
-            return Err(StorageError::with_context(ErrorKind::AlreadyExists, format!("upload {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::AlreadyExists,
+                format!("upload {path}"),
+            ));
         }
         need |= PermissionSet::OVERWRITE;
     }
     vfs.check_parent_perm(path, need, "upload")?;
     if existing.as_ref().is_some_and(Metadata::is_dir) {
-        return Err(StorageError::with_context(ErrorKind::IsADirectory, format!("upload {path}")));
+        return Err(StorageError::with_context(
+            ErrorKind::IsADirectory,
+            format!("upload {path}"),
+        ));
     }
 
     let resuming = matches!(req.mode, WriteMode::Append | WriteMode::ResumeAt(_));
     let mode = vfs.options().upload_mode;
     if resuming {
-        let cap = if req.mode == WriteMode::Append { Capabilities::APPEND } else { Capabilities::RESUME };
+        let cap = if req.mode == WriteMode::Append {
+            Capabilities::APPEND
+        } else {
+            Capabilities::RESUME
+        };
         if !caps.contains(cap) || mode == UploadMode::Atomic {
-            return Err(StorageError::with_context(ErrorKind::Unsupported, format!("resume {path}")));
+            return Err(StorageError::with_context(
+                ErrorKind::Unsupported,
+                format!("resume {path}"),
+            ));
         }
     }
     let atomic = mode != UploadMode::Direct && caps.contains(Capabilities::ATOMIC_RENAME);
     let initial_size = match (req.mode, &existing) {
         (WriteMode::Append, Some(md)) => md.size,
-        (WriteMode::ResumeAt(off), Some(md)) => {
-            if off > md.size {
-                return Err(StorageError::with_context(ErrorKind::InvalidInput, format!("resume {path} past its end")));
+        // A missing file has nothing to keep: any offset past 0 is past its end.
+        (WriteMode::ResumeAt(off), _) => {
+            if off > existing.as_ref().map_or(0, |md| md.size) {
+                return Err(StorageError::with_context(
+                    ErrorKind::InvalidInput,
+                    format!("resume {path} past its end"),
+                ));
             }
             off
         }
@@ -146,9 +169,21 @@ pub(crate) async fn open(vfs: &Vfs, path: &VirtualPath, req: UploadRequest) -> R
     };
     let max_size = vfs.user().max_upload_file_size;
     if max_size > 0 && initial_size > max_size {
-        return Err(StorageError::with_context(ErrorKind::QuotaExceeded, format!("upload {path} over the size limit")));
+        return Err(StorageError::with_context(
+            ErrorKind::QuotaExceeded,
+            format!("upload {path} over the size limit"),
+        ));
     }
-    let opts = WriteOptions { mode: req.mode, atomic, create_mode: req.create_mode };
+    let opts = WriteOptions {
+        mode: req.mode,
+        atomic,
+        create_mode: req.create_mode,
+    };
     let writer = backend.open_write(&r.inner, opts).await?;
-    Ok(Upload { writer, max_size, path: path.clone(), initial_size })
+    Ok(Upload {
+        writer,
+        max_size,
+        path: path.clone(),
+        initial_size,
+    })
 }
