@@ -34,6 +34,40 @@ fi
 printf 'rustc %s, kernel %s, %s cores, target dir %s\n' \
     "$(rustc --version | cut -d' ' -f2)" "$(uname -r)" "$(nproc)" "$CARGO_TARGET_DIR"
 
+step "database servers (PostgreSQL 127.0.0.1:5432, MariaDB 127.0.0.1:3306) for the provider suite"
+# The provider conformance suite and the REST tests create a throwaway database per test on each server.
+ensure_postgres() {
+    if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
+    local fresh=0
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fresh=1; fi
+    local v; v="$(ls /etc/postgresql | sort -V | tail -1)"
+    if [ "$fresh" = 1 ]; then
+        # Local test server: trust connections from loopback, as the CI machine's server does.
+        sed -i 's/^\(host.*127.0.0.1\/32 *\)[a-z0-9-]*$/\1trust/; s/^\(host.*::1\/128 *\)[a-z0-9-]*$/\1trust/' \
+            "/etc/postgresql/$v/main/pg_hba.conf"
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 1; done
+    die "PostgreSQL does not answer on 127.0.0.1:5432"
+}
+ensure_mariadb() {
+    if command -v mariadb-admin >/dev/null && mariadb-admin -h 127.0.0.1 -P 3306 -uroot ping >/dev/null 2>&1; then return; fi
+    local fresh=0
+    if [ ! -x /usr/sbin/mariadbd ]; then apt_install mariadb-server; fresh=1; fi
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql || true
+    for _ in $(seq 30); do mariadb-admin -uroot ping >/dev/null 2>&1 && break; sleep 1; done
+    if [ "$fresh" = 1 ]; then
+        # Local test server: root over TCP with an empty password, as the CI machine's server has.
+        mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); \
+            CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; \
+            GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;"
+    fi
+    mariadb-admin -h 127.0.0.1 -P 3306 -uroot ping >/dev/null 2>&1 || die "MariaDB does not answer on 127.0.0.1:3306 as root"
+}
+ensure_postgres
+ensure_mariadb
+printf 'PostgreSQL and MariaDB are up\n'
+
 step "cargo fmt --check"
 cargo fmt --all --check
 

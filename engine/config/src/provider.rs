@@ -44,10 +44,13 @@ pub struct DataProviderConfig {
     /// A user created without a home directory gets this directory joined with the user name; empty means a
     /// home directory must be given. Default: `""`.
     pub users_base_dir: String,
-    /// Create a default admin at first start when there is none; its credentials come from the
-    /// `RINGWAY_DEFAULT_ADMIN_USERNAME` and `RINGWAY_DEFAULT_ADMIN_PASSWORD` environment variables.
+    /// The first admin is created at start, when none exists, whenever both `RINGWAY_DEFAULT_ADMIN_USERNAME`
+    /// and `RINGWAY_DEFAULT_ADMIN_PASSWORD` are set; `true` makes a missing variable an error at start.
     /// Default: `false`.
     pub create_default_admin: bool,
+    /// Directory for `/api/v2/dumpdata` and `/api/v2/loaddata` backups, relative to the configuration
+    /// directory unless absolute. Default: `"backups"`.
+    pub backups_path: String,
     /// How new passwords are hashed.
     pub password_hashing: PasswordHashing,
     /// Cache successful password verifications in memory, so repeated logins skip the expensive hash.
@@ -72,6 +75,7 @@ impl Default for DataProviderConfig {
             pool_size: 0,
             users_base_dir: String::new(),
             create_default_admin: false,
+            backups_path: "backups".to_owned(),
             password_hashing: PasswordHashing::default(),
             password_caching: true,
         }

@@ -6,7 +6,12 @@ use std::time::Duration;
 use anyhow::Context;
 use ringway_config::Config;
 use ringway_engine::{Engine, EngineConfig};
-use ringway_provider::{Driver, Provider};
+use std::sync::Arc;
+
+use ringway_admin::{ApiSettings, ApiState};
+use ringway_auth::Accounts;
+use ringway_password::{Argon2Params, BcryptParams, HashParams, Hasher};
+use ringway_provider::{Driver, ObjectKind, Provider, Settings};
 use ringway_uring::{IoConfig, IoMode};
 
 use crate::cli::CommonArgs;
@@ -38,12 +43,41 @@ fn control_runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the control-plane runtime")
 }
 
-fn provider_driver(config: &Config, args: &CommonArgs) -> Driver {
-    Driver::from_config(
-        &config.data_provider.driver,
-        &config.data_provider.name,
-        &args.config_dir,
+fn provider_driver(config: &Config, args: &CommonArgs) -> anyhow::Result<Driver> {
+    let dp = &config.data_provider;
+    let password = if dp.password_file.is_empty() {
+        dp.password.clone()
+    } else {
+        let f = args.in_config_dir(std::path::Path::new(&dp.password_file));
+        std::fs::read_to_string(&f)
+            .with_context(|| format!("cannot read data_provider.password_file {}", f.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned()
+    };
+    let settings = Settings {
+        driver: dp.driver.clone(),
+        name: dp.name.clone(),
+        host: dp.host.clone(),
+        port: dp.port,
+        username: dp.username.clone(),
+        password,
+        connection_string: dp.connection_string.clone(),
+        sslmode: dp.sslmode,
+    };
+    Ok(Driver::from_settings(&settings, &args.config_dir)?)
+}
+
+async fn open_provider(
+    config: &Config,
+    args: &CommonArgs,
+) -> anyhow::Result<(Provider, ringway_provider::InitReport)> {
+    let driver = provider_driver(config, args)?;
+    Ok(Provider::open(
+        &driver,
+        &config.data_provider.sql_tables_prefix,
+        config.data_provider.pool_size,
     )
+    .await?)
 }
 
 /// `ringway initprovider`.
@@ -51,7 +85,7 @@ pub(crate) fn init_provider(args: &CommonArgs) -> anyhow::Result<()> {
     let config = setup(args)?;
     let rt = control_runtime(&config)?;
     rt.block_on(async {
-        let (provider, report) = Provider::open(&provider_driver(&config, args)).await?;
+        let (provider, report) = open_provider(&config, args).await?;
         provider.close().await;
         tracing::info!(
             driver = %config.data_provider.driver,
@@ -127,6 +161,48 @@ fn report_unserved(config: &Config) {
     }
 }
 
+fn hasher(config: &Config) -> anyhow::Result<Hasher> {
+    let h = &config.data_provider.password_hashing;
+    let params = if h.algo == "bcrypt" {
+        HashParams::Bcrypt(BcryptParams {
+            cost: h.bcrypt_options.cost,
+        })
+    } else {
+        HashParams::Argon2id(Argon2Params {
+            memory_kib: h.argon2_options.memory,
+            iterations: h.argon2_options.iterations,
+            parallelism: h.argon2_options.parallelism,
+        })
+    };
+    Hasher::new(params).context("data_provider.password_hashing")
+}
+
+/// Creates the first admin from `RINGWAY_DEFAULT_ADMIN_USERNAME` / `RINGWAY_DEFAULT_ADMIN_PASSWORD` when the
+/// provider has no admin yet.
+async fn create_default_admin(accounts: &Accounts, required: bool) -> anyhow::Result<()> {
+    let user = std::env::var("RINGWAY_DEFAULT_ADMIN_USERNAME").unwrap_or_default();
+    let pass = std::env::var("RINGWAY_DEFAULT_ADMIN_PASSWORD").unwrap_or_default();
+    if user.is_empty() || pass.is_empty() {
+        if required {
+            anyhow::bail!(
+                "data_provider.create_default_admin is true but RINGWAY_DEFAULT_ADMIN_USERNAME or \
+                 RINGWAY_DEFAULT_ADMIN_PASSWORD is not set"
+            );
+        }
+        if accounts.provider().count(ObjectKind::Admin).await? == 0 {
+            tracing::warn!(
+                "no admin exists: set RINGWAY_DEFAULT_ADMIN_USERNAME and RINGWAY_DEFAULT_ADMIN_PASSWORD and \
+                 restart to create the first one"
+            );
+        }
+        return Ok(());
+    }
+    if ringway_admin::ensure_default_admin(accounts, &user, &pass).await? {
+        tracing::info!(admin = %user, "default admin created");
+    }
+    Ok(())
+}
+
 /// `ringway serve`.
 pub(crate) fn serve(args: &CommonArgs) -> anyhow::Result<()> {
     let config = setup(args)?;
@@ -136,7 +212,7 @@ pub(crate) fn serve(args: &CommonArgs) -> anyhow::Result<()> {
 }
 
 async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
-    let (provider, report) = Provider::open(&provider_driver(&config, args)).await?;
+    let (provider, report) = open_provider(&config, args).await?;
     tracing::info!(
         driver = %config.data_provider.driver,
         schema_version = report.schema_version,
@@ -144,7 +220,36 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
         "data provider ready"
     );
 
-    // Admin HTTP on the control plane.
+    // Authentication service and the first admin.
+    let accounts = Accounts::new(
+        provider.clone(),
+        hasher(&config)?,
+        if config.data_provider.password_caching {
+            10_000
+        } else {
+            0
+        },
+    );
+    create_default_admin(&accounts, config.data_provider.create_default_admin).await?;
+
+    // Data plane.
+    report_unserved(&config);
+    let engine =
+        Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
+    if engine.io_mode() != engine_config(&config).io_mode {
+        tracing::warn!(requested = ?config.engine.io, actual = %engine.io_mode(), "file I/O engine fell back");
+    }
+
+    // Admin HTTP and the REST API on the control plane.
+    let jwt_key = ringway_admin::signing_key(&accounts, &config.httpd.signing_passphrase).await?;
+    let settings = ApiSettings {
+        token_ttl: Duration::from_secs(config.httpd.token_validity.max(1) * 60),
+        backups_dir: args.in_config_dir(std::path::Path::new(&config.data_provider.backups_path)),
+        users_base_dir: config.data_provider.users_base_dir.clone(),
+        services: vec![("ssh", false), ("ftp", false), ("webdav", false)],
+        driver: config.data_provider.driver.clone(),
+    };
+    let state = ApiState::new(accounts, jwt_key, engine.registry(), settings);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut admin_tasks = Vec::new();
     for b in config.httpd.bindings.iter().filter(|b| b.port != 0) {
@@ -154,17 +259,13 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {addr} (httpd)"))?;
         tracing::info!(%addr, "admin HTTP listening");
         let mut rx = stop_rx.clone();
-        admin_tasks.push(tokio::spawn(ringway_admin::serve(listener, async move {
-            let _ = rx.wait_for(|s| *s).await;
-        })));
-    }
-
-    // Data plane.
-    report_unserved(&config);
-    let engine =
-        Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
-    if engine.io_mode() != engine_config(&config).io_mode {
-        tracing::warn!(requested = ?config.engine.io, actual = %engine.io_mode(), "file I/O engine fell back");
+        admin_tasks.push(tokio::spawn(ringway_admin::serve(
+            listener,
+            Arc::clone(&state),
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        )));
     }
 
     let signal = wait_for_signal().await?;
