@@ -64,7 +64,33 @@ impl Server {
     /// When the server does not come up within 20 seconds (the log is printed).
     #[must_use]
     pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_in(tempfile::tempdir().expect("tempdir"), env)
+    }
+
+    /// Stops the server with SIGTERM (it must exit 0 within 20 s) and starts it again in the same config dir
+    /// with `env`, so its database and keys carry over.
+    ///
+    /// # Panics
+    /// As [`Server::terminate`] and [`Server::start`], or when the first run did not exit with 0.
+    #[must_use]
+    pub fn restart(mut self, env: &[(&str, &str)]) -> Self {
+        let (status, _) = self.terminate(Duration::from_secs(20));
+        assert!(
+            status.success(),
+            "exit status {status}; log:\n{}",
+            self.log()
+        );
         let dir = tempfile::tempdir().expect("tempdir");
+        let old = std::mem::replace(&mut self.dir, dir);
+        Self::start_in(old, env)
+    }
+
+    /// As [`Server::start`], in an existing config dir.
+    ///
+    /// # Panics
+    /// As [`Server::start`].
+    #[must_use]
+    pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut cmd = Command::new(ringway_bin());
         cmd.args(["serve", "--config-dir"])

@@ -125,6 +125,7 @@ fn cli_version_help_and_initprovider() {
         &["--help"][..],
         &["serve", "--help"],
         &["initprovider", "--help"],
+        &["resetprovider", "--help"],
     ] {
         let (status, out, _) = run_ringway(sub, dir.path(), &[]);
         assert!(status.success(), "{sub:?}");
@@ -137,11 +138,36 @@ fn cli_version_help_and_initprovider() {
     // Idempotent.
     let (status, _, err) = run_ringway(&["initprovider", "--config-dir", d], dir.path(), &[]);
     assert!(status.success() && err.contains("\"applied\":0"), "{err}");
-    // An unsupported driver is refused with its name.
+    // An unknown driver is refused with its name.
     let (status, _, err) = run_ringway(
         &["initprovider", "--config-dir", d],
         dir.path(),
-        &[("RINGWAY_DATA_PROVIDER__DRIVER", "postgresql")],
+        &[("RINGWAY_DATA_PROVIDER__DRIVER", "oracle")],
     );
-    assert!(!status.success() && err.contains("postgresql"), "{err}");
+    assert!(!status.success() && err.contains("oracle"), "{err}");
+    // A database server that does not answer is a clear error naming it.
+    let (status, _, err) = run_ringway(
+        &["initprovider", "--config-dir", d],
+        dir.path(),
+        &[
+            ("RINGWAY_DATA_PROVIDER__DRIVER", "postgresql"),
+            ("RINGWAY_DATA_PROVIDER__PORT", "1"),
+        ],
+    );
+    assert!(
+        !status.success() && err.contains("postgresql") && err.contains("127.0.0.1:1"),
+        "{err}"
+    );
+    // resetprovider needs --force, then empties the schema.
+    let (status, _, err) = run_ringway(&["resetprovider", "--config-dir", d], dir.path(), &[]);
+    assert!(!status.success() && err.contains("--force"), "{err}");
+    let (status, _, err) = run_ringway(
+        &["resetprovider", "--force", "--config-dir", d],
+        dir.path(),
+        &[],
+    );
+    assert!(
+        status.success() && err.contains("data provider reset"),
+        "{err}"
+    );
 }

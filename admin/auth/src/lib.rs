@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod inherit;
+pub mod snapshot;
+pub mod usage;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -105,6 +107,7 @@ pub struct Accounts {
     provider: Provider,
     hasher: Hasher,
     cache: Option<Arc<CredentialCache>>,
+    generation: snapshot::Generation,
 }
 
 fn now_ms() -> i64 {
@@ -147,7 +150,15 @@ impl Accounts {
             provider,
             hasher,
             cache: (cache_capacity > 0).then(|| Arc::new(CredentialCache::new(cache_capacity))),
+            generation: snapshot::Generation::default(),
         }
+    }
+
+    /// The generation counter that per-core [`snapshot::UserCache`]s watch; bump it after changing a user
+    /// or a group.
+    #[must_use]
+    pub fn generation(&self) -> &snapshot::Generation {
+        &self.generation
     }
 
     /// The provider behind the service.

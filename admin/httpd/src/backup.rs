@@ -211,5 +211,6 @@ pub(crate) async fn load(
         };
         r.map_err(|e| at("api_keys", i, &k.id, e))?;
     }
+    state.accounts.generation().bump();
     Ok(report)
 }

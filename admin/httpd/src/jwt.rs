@@ -13,6 +13,8 @@ use sha2::Sha256;
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 /// The audience of admin API tokens.
 pub(crate) const AUDIENCE_API: &str = "API";
+/// The audience of user API tokens (never accepted by admin routes).
+pub(crate) const AUDIENCE_USER_API: &str = "UserAPI";
 
 /// The claims of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

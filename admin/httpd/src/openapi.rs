@@ -356,7 +356,7 @@ pub(crate) fn document() -> Value {
         if let Some(r) = o.request {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": reference(r)}}});
         }
-        if o.path == "/api/v2/token" {
+        if o.path.ends_with("/token") {
             operation["security"] = json!([{"BasicAuth": []}]);
         }
         let params: Vec<Value> = o

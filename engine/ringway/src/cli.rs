@@ -18,6 +18,19 @@ pub(crate) enum Command {
     Serve(CommonArgs),
     /// Create the data provider's database (if needed) and apply pending schema migrations, then exit.
     Initprovider(CommonArgs),
+    /// Drop every table of the data provider and recreate an empty schema: all users, groups, folders,
+    /// admins and API keys are lost. Refuses to run without --force.
+    Resetprovider(ResetArgs),
+}
+
+/// Options of `resetprovider`.
+#[derive(Debug, Args)]
+pub(crate) struct ResetArgs {
+    /// Really delete everything.
+    #[arg(long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
 }
 
 /// Options shared by every subcommand.

@@ -17,6 +17,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         cli::Command::Serve(args) => serve::serve(&args),
         cli::Command::Initprovider(args) => serve::init_provider(&args),
+        cli::Command::Resetprovider(args) => serve::reset_provider(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -97,6 +97,28 @@ pub(crate) fn init_provider(args: &CommonArgs) -> anyhow::Result<()> {
     })
 }
 
+/// `ringway resetprovider --force`.
+pub(crate) fn reset_provider(args: &crate::cli::ResetArgs) -> anyhow::Result<()> {
+    if !args.force {
+        anyhow::bail!(
+            "resetprovider deletes every user, group, folder, admin and API key; run it again with --force"
+        );
+    }
+    let config = setup(&args.common)?;
+    let rt = control_runtime(&config)?;
+    rt.block_on(async {
+        let (provider, _) = open_provider(&config, &args.common).await?;
+        let report = provider.reset().await?;
+        provider.close().await;
+        tracing::warn!(
+            driver = %config.data_provider.driver,
+            schema_version = report.schema_version,
+            "data provider reset: all data deleted"
+        );
+        Ok(())
+    })
+}
+
 fn engine_config(config: &Config) -> EngineConfig {
     EngineConfig {
         workers: config.engine.workers,

@@ -7,6 +7,7 @@ pub(crate) mod objects;
 mod profile;
 mod quotas;
 mod token;
+mod user_token;
 
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ pub(crate) fn api(state: Arc<ApiState>) -> Router {
     let r = crud!(r, "roles", "name", Role);
     r.route("/api/v2/token", get(token::token))
         .route("/api/v2/logout", get(token::logout))
+        .route("/api/v2/user/token", get(user_token::token))
         .route("/api/v2/apikeys", get(apikeys::list).post(apikeys::add))
         .route(
             "/api/v2/apikeys/{id}",

@@ -365,6 +365,7 @@ pub(crate) async fn add<T: Resource>(
     obj.validate()?;
     obj.prepare(&state, None, &by).await?;
     let stored: T = state.provider().add(T::KIND, &obj, AddMode::New).await?;
+    state.accounts.generation().bump();
     tracing::info!(kind = T::KIND.name(), key = stored.key(), admin = %by.admin.username, "object added");
     Ok((StatusCode::CREATED, Json(stored.redacted())).into_response())
 }
@@ -385,6 +386,7 @@ pub(crate) async fn update<T: Resource>(
     obj.validate()?;
     obj.prepare(&state, Some(&current), &by).await?;
     let _: T = state.provider().update(T::KIND, &obj).await?;
+    state.accounts.generation().bump();
     tracing::info!(kind = T::KIND.name(), key = obj.key(), admin = %by.admin.username, "object updated");
     Ok(message(format!("{} updated", T::TITLE)))
 }
@@ -400,6 +402,7 @@ pub(crate) async fn delete<T: Resource>(
         return Err(ApiError::bad_request("you cannot delete yourself"));
     }
     state.provider().delete(T::KIND, &key).await?;
+    state.accounts.generation().bump();
     tracing::info!(kind = T::KIND.name(), key = %key, admin = %by.admin.username, "object deleted");
     Ok(message(format!("{} deleted", T::TITLE)))
 }

@@ -20,6 +20,15 @@ pub(crate) struct Token {
     expires_at: String,
 }
 
+impl Token {
+    pub(crate) fn new(access_token: String, expires_at: String) -> Self {
+        Self {
+            access_token,
+            expires_at,
+        }
+    }
+}
+
 /// RFC 3339 UTC time of `secs` since the epoch.
 pub(crate) fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
