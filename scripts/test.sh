@@ -27,6 +27,8 @@ cargo fmt --version >/dev/null 2>&1 || die "rustfmt is required (rustup componen
 cargo clippy --version >/dev/null 2>&1 || die "clippy is required (rustup component add clippy)"
 command -v cc >/dev/null || apt_install build-essential   # bundled SQLite and mimalloc build C code
 command -v cc >/dev/null || die "a C compiler is required"
+command -v curl >/dev/null || apt_install curl          # the REST black-box tests (tests/rest.rs) drive curl
+command -v curl >/dev/null || die "curl is required"
 # Both file-I/O modes are tested; io_uring must be allowed for that.
 if [ -r /proc/sys/kernel/io_uring_disabled ] && [ "$(cat /proc/sys/kernel/io_uring_disabled)" != 0 ]; then
     die "io_uring is disabled (kernel.io_uring_disabled=$(cat /proc/sys/kernel/io_uring_disabled)); the suite tests it"

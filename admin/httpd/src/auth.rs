@@ -14,7 +14,7 @@ use ringway_provider::ObjectKind;
 
 use crate::error::{ApiError, ApiResult};
 use crate::jwt::{self, AUDIENCE_API};
-use crate::state::{ApiState, lock, now_ms};
+use crate::state::{ApiState, now_ms};
 
 /// How the request authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl FromRequestParts<Arc<ApiState>> for Authed {
             let now = now_ms() / 1000;
             let claims = jwt::verify(&state.jwt_key, token, AUDIENCE_API, now)
                 .map_err(|_| ApiError::unauthorized())?;
-            if lock(&state.revoked).contains_key(&claims.jti) {
+            if state.provider().is_token_revoked(&claims.jti).await? {
                 return Err(ApiError::unauthorized());
             }
             let admin = load_admin(state, &claims.sub).await?;

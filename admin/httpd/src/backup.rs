@@ -102,6 +102,25 @@ where
     }
 }
 
+/// How many server configurations (`sftpd`, `smtp`, `acme`, `branding`...) a backup's `configs` holds; its
+/// `updated_at` alone, `null` members and empty objects are no configuration.
+fn config_sections(configs: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    match configs {
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, v)| k.as_str() != "updated_at" && !empty(v))
+            .count(),
+        other => usize::from(!empty(other)),
+    }
+}
+
 /// Restores a backup.
 ///
 /// # Errors
@@ -116,6 +135,7 @@ pub(crate) async fn load(
         ("event_actions", data.event_actions.len()),
         ("event_rules", data.event_rules.len()),
         ("ip_lists", data.ip_lists.len()),
+        ("configs", data.configs.as_ref().map_or(0, config_sections)),
     ] {
         if n > 0 {
             return Err(ApiError::bad_request(format!(

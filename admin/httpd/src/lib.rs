@@ -56,12 +56,24 @@ async fn not_found() -> impl IntoResponse {
     )
 }
 
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ErrorBody {
+            error: "Method Not Allowed",
+            message: "this route does not support that method (see the Allow header); the API is described at \
+                      /openapi.json",
+        }),
+    )
+}
+
 /// The admin router: `/healthz`, `/openapi.json` and the REST API.
 pub fn router(state: Arc<ApiState>) -> Router {
     routes::api(state)
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::spec))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// Serves the admin router on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -169,6 +169,13 @@ pub(crate) fn operations() -> Vec<Op> {
             None,
         ),
         op(
+            "get",
+            "/api/v2/user/token",
+            "token",
+            "Get a user token with HTTP Basic authentication (the user's credentials)",
+            None,
+        ),
+        op(
             "put",
             "/api/v2/admin/changepwd",
             "admins",

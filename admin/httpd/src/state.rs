@@ -41,6 +41,8 @@ impl Default for ApiSettings {
 #[derive(Debug, Clone)]
 pub(crate) struct ScanInfo {
     pub(crate) started_at: i64,
+    /// Role of the scanned user (empty for folders and users without a role), so role admins see only theirs.
+    pub(crate) role: String,
 }
 
 /// Shared state of the admin API.
@@ -50,8 +52,6 @@ pub struct ApiState {
     pub(crate) jwt_key: Vec<u8>,
     pub(crate) settings: ApiSettings,
     pub(crate) sessions: Arc<Registry>,
-    /// Revoked token ids until their expiry (seconds).
-    pub(crate) revoked: Mutex<HashMap<String, i64>>,
     pub(crate) user_scans: Mutex<HashMap<String, ScanInfo>>,
     pub(crate) folder_scans: Mutex<HashMap<String, ScanInfo>>,
     pub(crate) started: SystemTime,
@@ -71,7 +71,6 @@ impl ApiState {
             jwt_key,
             settings,
             sessions,
-            revoked: Mutex::new(HashMap::new()),
             user_scans: Mutex::new(HashMap::new()),
             folder_scans: Mutex::new(HashMap::new()),
             started: SystemTime::now(),

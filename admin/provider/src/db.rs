@@ -26,18 +26,36 @@ impl Dialect {
     /// The migrations of this dialect, in order: (version, SQL with `{{prefix}}` placeholders).
     pub(crate) fn migrations(self) -> &'static [(i64, &'static str)] {
         match self {
-            Self::Sqlite => &[(
-                1,
-                include_str!("../../../migrations/sqlite/0001_initial.sql"),
-            )],
-            Self::Postgres => &[(
-                1,
-                include_str!("../../../migrations/postgresql/0001_initial.sql"),
-            )],
-            Self::Mysql => &[(
-                1,
-                include_str!("../../../migrations/mysql/0001_initial.sql"),
-            )],
+            Self::Sqlite => &[
+                (
+                    1,
+                    include_str!("../../../migrations/sqlite/0001_initial.sql"),
+                ),
+                (
+                    2,
+                    include_str!("../../../migrations/sqlite/0002_revoked_tokens.sql"),
+                ),
+            ],
+            Self::Postgres => &[
+                (
+                    1,
+                    include_str!("../../../migrations/postgresql/0001_initial.sql"),
+                ),
+                (
+                    2,
+                    include_str!("../../../migrations/postgresql/0002_revoked_tokens.sql"),
+                ),
+            ],
+            Self::Mysql => &[
+                (
+                    1,
+                    include_str!("../../../migrations/mysql/0001_initial.sql"),
+                ),
+                (
+                    2,
+                    include_str!("../../../migrations/mysql/0002_revoked_tokens.sql"),
+                ),
+            ],
         }
     }
 
@@ -53,7 +71,7 @@ impl Dialect {
 }
 
 /// The latest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How to reach the database: the `data_provider` settings, resolved.
 #[derive(Clone, PartialEq, Eq)]
@@ -362,6 +380,7 @@ impl Db {
             )));
         }
         let mut applied = 0;
+        let mut reached = current;
         for &(version, sql) in self.dialect.migrations() {
             if version <= current {
                 continue;
@@ -393,14 +412,16 @@ impl Db {
                 tx.commit().await?;
             }
             applied += 1;
+            reached = version;
             tracing::info!(version, "schema migration applied");
         }
-        Ok((current.max(SCHEMA_VERSION), applied))
+        Ok((reached, applied))
     }
 
     /// Drops every table of the schema (for `resetprovider`).
     pub(crate) async fn drop_all(&self) -> Result<(), ProviderError> {
         for t in [
+            "revoked_tokens",
             "api_keys",
             "admins_groups_mapping",
             "groups_folders_mapping",

@@ -342,6 +342,47 @@ impl Provider {
         }
     }
 
+    /// Revokes a token id until `expires_at` (seconds since the epoch); forgets revocations that expired.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), ProviderError> {
+        let now = store::now_ms() / 1000;
+        let prune = self
+            .db
+            .sql("DELETE FROM {p}revoked_tokens WHERE expires_at < ?");
+        sqlx::query(prune).bind(now).execute(&self.db.pool).await?;
+        let ins = self
+            .db
+            .sql("INSERT INTO {p}revoked_tokens (jti, expires_at) VALUES (?, ?)");
+        match sqlx::query(ins)
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.db.pool)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(d))
+                if d.kind() == sqlx::error::ErrorKind::UniqueViolation =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether a token id was revoked.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn is_token_revoked(&self, jti: &str) -> Result<bool, ProviderError> {
+        let q = self
+            .db
+            .sql("SELECT COUNT(*) FROM {p}revoked_tokens WHERE jti = ?");
+        let (n,): (i64,) = sqlx::query_as(q).bind(jti).fetch_one(&self.db.pool).await?;
+        Ok(n > 0)
+    }
+
     /// Rewrites one top-level JSON field of a stored object without touching anything else (used to store a
     /// rehashed password or a profile change). `value` of `None` removes the field.
     ///

@@ -206,7 +206,18 @@ async fn write_mappings(
                             folder.insert((*f).to_owned(), v.clone());
                         }
                     }
-                    if !folder.contains_key("mapped_path") && !folder.contains_key("filesystem") {
+                    // A serialised mapping always carries a (local, empty) filesystem: only a mapped path or a
+                    // non-local backend counts as a definition; a bare name is a typo, not a new folder.
+                    let has_path = folder
+                        .get("mapped_path")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| !p.is_empty());
+                    let remote = folder
+                        .get("filesystem")
+                        .and_then(|f| f.get("provider"))
+                        .and_then(Value::as_i64)
+                        .is_some_and(|p| p != 0);
+                    if !has_path && !remote {
                         return Err(ProviderError::invalid(
                             format!("virtual_folders[{i}].name"),
                             format!("folder {name:?} does not exist"),

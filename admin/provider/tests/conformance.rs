@@ -148,6 +148,42 @@ async fn crud_and_relations(p: &Provider) {
             .is_none(),
         "the failed add left a row"
     );
+    // A bare name of a folder that does not exist is a mistake, not a new folder.
+    let mut bad = user("bob");
+    bad["virtual_folders"] =
+        json!([{"name": "typo", "virtual_path": "/t", "filesystem": {"provider": 0}}]);
+    match p
+        .add::<Value>(ObjectKind::User, &bad, AddMode::New)
+        .await
+        .unwrap_err()
+    {
+        ProviderError::Invalid { field, .. } => assert_eq!(field, "virtual_folders[0].name"),
+        e => panic!("{e:?}"),
+    }
+    assert!(
+        p.get::<Value>(ObjectKind::Folder, "typo")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A bare name of a folder that does not exist is a mistake, not a new folder.
+    let mut bad = user("bob");
+    bad["virtual_folders"] =
+        json!([{"name": "typo", "virtual_path": "/t", "filesystem": {"provider": 0}}]);
+    match p
+        .add::<Value>(ObjectKind::User, &bad, AddMode::New)
+        .await
+        .unwrap_err()
+    {
+        ProviderError::Invalid { field, .. } => assert_eq!(field, "virtual_folders[0].name"),
+        e => panic!("{e:?}"),
+    }
+    assert!(
+        p.get::<Value>(ObjectKind::Folder, "typo")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let mut bad = user("bob");
     bad["role"] = json!("ghost");
     match p
@@ -378,6 +414,13 @@ async fn api_keys(p: &Provider) {
 }
 
 async fn settings_and_fields(p: &Provider) {
+    assert!(!p.is_token_revoked("j1").await.unwrap());
+    p.revoke_token("j1", i64::MAX / 2).await.unwrap();
+    p.revoke_token("j1", i64::MAX / 2).await.unwrap(); // twice is fine
+    p.revoke_token("old", 1).await.unwrap();
+    assert!(p.is_token_revoked("j1").await.unwrap());
+    p.revoke_token("j2", i64::MAX / 2).await.unwrap(); // prunes the expired "old"
+    assert!(!p.is_token_revoked("old").await.unwrap());
     let a = p
         .setting_or_init("jwt", || "first".to_owned())
         .await
@@ -465,7 +508,12 @@ macro_rules! suite {
                     .unwrap();
                 p.close().await;
                 let (p, report) = Provider::open(&env.driver, "", 0).await.unwrap();
-                let expected = usize::from(Engine::$engine == Engine::Memory);
+                // A new in-memory database gets every migration again; a persisted one none.
+                let expected = if Engine::$engine == Engine::Memory {
+                    usize::try_from(ringway_provider::SCHEMA_VERSION).unwrap()
+                } else {
+                    0
+                };
                 assert_eq!(report.applied, expected, "migrations on reopen");
                 let found = p.get::<Value>(ObjectKind::User, "persist").await.unwrap();
                 if Engine::$engine == Engine::Memory {

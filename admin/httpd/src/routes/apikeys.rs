@@ -26,7 +26,7 @@ fn guard(by: &Authed) -> ApiResult<()> {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Created {
-    mesage: &'static str,
+    message: &'static str,
     key: String,
 }
 
@@ -99,7 +99,7 @@ pub(crate) async fn add(
     let mut resp = (
         StatusCode::CREATED,
         Json(Created {
-            mesage: "API key created. This is the only time the API key is visible, please save it.",
+            message: "API key created. This is the only time the API key is visible, please save it.",
             key: fresh.display(),
         }),
     )

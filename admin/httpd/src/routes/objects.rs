@@ -301,7 +301,11 @@ fn not_found<T: Resource>(key: &str) -> ApiError {
 }
 
 /// Loads an object the admin may see (role admins see only their role's objects).
-async fn load_visible<T: Resource>(state: &ApiState, by: &Authed, key: &str) -> ApiResult<T> {
+pub(crate) async fn load_visible<T: Resource>(
+    state: &ApiState,
+    by: &Authed,
+    key: &str,
+) -> ApiResult<T> {
     let obj: T = state
         .provider()
         .get(T::KIND, key)

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::objects::load_visible;
 use crate::routes::{Message, Q, message};
 use crate::state::{ApiState, ScanInfo, lock, now_ms};
 
@@ -54,6 +55,7 @@ fn start_scan(
     state: &Arc<ApiState>,
     kind: ObjectKind,
     key: String,
+    role: String,
     root: PathBuf,
 ) -> ApiResult<Response> {
     let scans = if kind == ObjectKind::User {
@@ -73,6 +75,7 @@ fn start_scan(
             key.clone(),
             ScanInfo {
                 started_at: now_ms(),
+                role,
             },
         );
     }
@@ -132,18 +135,16 @@ pub(crate) async fn scan_user(
     Path(username): Path<String>,
 ) -> ApiResult<Response> {
     by.require("quota_scans")?;
-    let user: User = state
-        .provider()
-        .get(ObjectKind::User, &username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username:?} does not exist")))?;
+    // Role admins reach only the users of their role, as in the user routes.
+    let user: User = load_visible(&state, &by, &username).await?;
+    let role = user.role.clone();
     let user = state
         .accounts
         .effective(user)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let root = local_root(user.filesystem.provider, &user.home_dir, "this user")?;
-    start_scan(&state, ObjectKind::User, username, root)
+    start_scan(&state, ObjectKind::User, username, role, root)
 }
 
 pub(crate) async fn scan_folder(
@@ -158,10 +159,10 @@ pub(crate) async fn scan_folder(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("folder {name:?} does not exist")))?;
     let root = local_root(f.filesystem.provider, &f.mapped_path, "this folder")?;
-    start_scan(&state, ObjectKind::Folder, name, root)
+    start_scan(&state, ObjectKind::Folder, name, String::new(), root)
 }
 
-fn scans(state: &ApiState, kind: ObjectKind) -> Vec<ScanStatus> {
+fn scans(state: &ApiState, kind: ObjectKind, by: &Authed) -> Vec<ScanStatus> {
     let m = if kind == ObjectKind::User {
         &state.user_scans
     } else {
@@ -169,6 +170,7 @@ fn scans(state: &ApiState, kind: ObjectKind) -> Vec<ScanStatus> {
     };
     lock(m)
         .iter()
+        .filter(|(_, v)| kind != ObjectKind::User || by.role().is_none_or(|r| r == v.role))
         .map(|(k, v)| ScanStatus {
             username: (kind == ObjectKind::User).then(|| k.clone()),
             name: (kind == ObjectKind::Folder).then(|| k.clone()),
@@ -182,7 +184,7 @@ pub(crate) async fn user_scans(
     by: Authed,
 ) -> ApiResult<Json<Vec<ScanStatus>>> {
     by.require("quota_scans")?;
-    Ok(Json(scans(&state, ObjectKind::User)))
+    Ok(Json(scans(&state, ObjectKind::User, &by)))
 }
 
 pub(crate) async fn folder_scans(
@@ -190,7 +192,7 @@ pub(crate) async fn folder_scans(
     by: Authed,
 ) -> ApiResult<Json<Vec<ScanStatus>>> {
     by.require("quota_scans")?;
-    Ok(Json(scans(&state, ObjectKind::Folder)))
+    Ok(Json(scans(&state, ObjectKind::Folder, &by)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -265,6 +267,8 @@ pub(crate) async fn user_usage(
     body: Bytes,
 ) -> ApiResult<Json<Message>> {
     by.require("quota_scans")?;
+    mode.reset()?;
+    let _: User = load_visible(&state, &by, &username).await?;
     usage(&state, ObjectKind::User, &username, &mode, &body).await
 }
 
@@ -289,6 +293,10 @@ pub(crate) async fn user_transfer_usage(
     by.require("quota_scans")?;
     let reset = mode.reset()?;
     let u: TransferUsage = from_json(&body)?;
+    if reset && (u.used_upload_data_transfer < 0 || u.used_download_data_transfer < 0) {
+        return Err(ApiError::bad_request("usage cannot be negative"));
+    }
+    let _: User = load_visible(&state, &by, &username).await?;
     state
         .provider()
         .update_transfer_quota(

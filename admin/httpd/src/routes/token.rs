@@ -12,7 +12,7 @@ use crate::auth::{Authed, ClientIp, Via, basic_credentials};
 use crate::error::{ApiError, ApiResult};
 use crate::jwt::{self, AUDIENCE_API, Claims};
 use crate::routes::{Message, message};
-use crate::state::{ApiState, lock, now_ms};
+use crate::state::{ApiState, now_ms};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Token {
@@ -120,10 +120,7 @@ pub(crate) async fn logout(
     let Via::Token { jti, exp } = by.via else {
         return Err(ApiError::bad_request("only token sessions can log out"));
     };
-    let mut revoked = lock(&state.revoked);
-    let now = now_ms() / 1000;
-    revoked.retain(|_, e| *e > now);
-    revoked.insert(jti, exp);
+    state.provider().revoke_token(&jti, exp).await?;
     Ok(message("Your token has been invalidated"))
 }
 
