@@ -80,6 +80,18 @@ impl ApiState {
     pub(crate) fn provider(&self) -> &Provider {
         self.accounts.provider()
     }
+
+    /// The running quota scans of users or of folders.
+    pub(crate) fn scans(
+        &self,
+        kind: ringway_provider::ObjectKind,
+    ) -> &Mutex<HashMap<String, ScanInfo>> {
+        if kind == ringway_provider::ObjectKind::User {
+            &self.user_scans
+        } else {
+            &self.folder_scans
+        }
+    }
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

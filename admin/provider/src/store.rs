@@ -413,7 +413,8 @@ fn select_cols(kind: &Kind) -> String {
     cols.join(", ")
 }
 
-async fn from_row(db: &Db, kind: &Kind, row: &AnyRow) -> Result<Obj, ProviderError> {
+/// The stored JSON of a row with its id, counters and timestamps merged back in; returns the id too.
+fn decode_row(kind: &Kind, row: &AnyRow) -> Result<(i64, Obj), ProviderError> {
     let id: i64 = row.try_get(0)?;
     let data: String = row.try_get(1)?;
     let mut obj: Obj = serde_json::from_str(&data).map_err(|e| {
@@ -432,6 +433,11 @@ async fn from_row(db: &Db, kind: &Kind, row: &AnyRow) -> Result<Obj, ProviderErr
         obj.insert("created_at".to_owned(), Value::from(c));
         obj.insert("updated_at".to_owned(), Value::from(u));
     }
+    Ok((id, obj))
+}
+
+async fn from_row(db: &Db, kind: &Kind, row: &AnyRow) -> Result<Obj, ProviderError> {
+    let (id, mut obj) = decode_row(kind, row)?;
     for d in kind.derived {
         let rows: Vec<(String,)> = sqlx::query_as(db.sql(d.sql))
             .bind(id)
@@ -481,17 +487,7 @@ async fn get_plain(db: &Db, kind: &Kind, key: &str) -> Result<Option<Obj>, Provi
     let Some(row) = sqlx::query(q).bind(key).fetch_optional(&db.pool).await? else {
         return Ok(None);
     };
-    let id: i64 = row.try_get(0)?;
-    let data: String = row.try_get(1)?;
-    let mut obj: Obj = serde_json::from_str(&data).map_err(|e| {
-        ProviderError::Internal(format!("stored {} #{id} is not valid JSON: {e}", kind.what))
-    })?;
-    obj.insert("id".to_owned(), Value::from(id));
-    for (i, c) in kind.counters.iter().enumerate() {
-        let v: i64 = row.try_get(i + 2)?;
-        obj.insert((*c).to_owned(), Value::from(v));
-    }
-    Ok(Some(obj))
+    Ok(Some(decode_row(kind, &row)?.1))
 }
 
 /// Reads one object by key.

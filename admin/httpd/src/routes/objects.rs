@@ -191,74 +191,49 @@ impl Resource for Admin {
     }
 }
 
-impl Resource for Group {
-    const KIND: ObjectKind = ObjectKind::Group;
-    const GUARDS: Guards = Guards {
-        read: "manage_groups",
-        add: "manage_groups",
-        edit: "manage_groups",
-        delete: "manage_groups",
+/// Objects keyed by `name`, guarded by one permission, with nothing to prepare.
+macro_rules! named_resource {
+    ($t:ty, $kind:expr, $perm:literal, $title:literal, $redact:expr) => {
+        impl Resource for $t {
+            const KIND: ObjectKind = $kind;
+            const GUARDS: Guards = Guards {
+                read: $perm,
+                add: $perm,
+                edit: $perm,
+                delete: $perm,
+            };
+            const TITLE: &'static str = $title;
+            fn key(&self) -> &str {
+                &self.name
+            }
+            fn set_key(&mut self, key: String) {
+                self.name = key;
+            }
+            fn validate(&self) -> Result<(), ValidationError> {
+                Self::validate(self)
+            }
+            fn redacted(&self) -> Self {
+                $redact(self)
+            }
+        }
     };
-    const TITLE: &'static str = "Group";
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn set_key(&mut self, key: String) {
-        self.name = key;
-    }
-    fn validate(&self) -> Result<(), ValidationError> {
-        Self::validate(self)
-    }
-    fn redacted(&self) -> Self {
-        Self::redacted(self)
-    }
 }
 
-impl Resource for BaseVirtualFolder {
-    const KIND: ObjectKind = ObjectKind::Folder;
-    const GUARDS: Guards = Guards {
-        read: "manage_folders",
-        add: "manage_folders",
-        edit: "manage_folders",
-        delete: "manage_folders",
-    };
-    const TITLE: &'static str = "Folder";
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn set_key(&mut self, key: String) {
-        self.name = key;
-    }
-    fn validate(&self) -> Result<(), ValidationError> {
-        Self::validate(self)
-    }
-    fn redacted(&self) -> Self {
-        Self::redacted(self)
-    }
-}
-
-impl Resource for Role {
-    const KIND: ObjectKind = ObjectKind::Role;
-    const GUARDS: Guards = Guards {
-        read: ANY,
-        add: ANY,
-        edit: ANY,
-        delete: ANY,
-    };
-    const TITLE: &'static str = "Role";
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn set_key(&mut self, key: String) {
-        self.name = key;
-    }
-    fn validate(&self) -> Result<(), ValidationError> {
-        Self::validate(self)
-    }
-    fn redacted(&self) -> Self {
-        self.clone()
-    }
-}
+named_resource!(
+    Group,
+    ObjectKind::Group,
+    "manage_groups",
+    "Group",
+    Group::redacted
+);
+named_resource!(
+    BaseVirtualFolder,
+    ObjectKind::Folder,
+    "manage_folders",
+    "Folder",
+    BaseVirtualFolder::redacted
+);
+named_resource!(Role, ObjectKind::Role, "*", "Role", Role::clone);
 
 /// `?offset=&limit=&order=` of list routes.
 #[derive(Debug, Deserialize)]

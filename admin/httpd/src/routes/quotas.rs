@@ -58,11 +58,7 @@ fn start_scan(
     role: String,
     root: PathBuf,
 ) -> ApiResult<Response> {
-    let scans = if kind == ObjectKind::User {
-        &state.user_scans
-    } else {
-        &state.folder_scans
-    };
+    let scans = state.scans(kind);
     {
         let mut s = lock(scans);
         if s.contains_key(&key) {
@@ -105,11 +101,7 @@ fn start_scan(
                 tracing::warn!(kind = kind.name(), key = %key, cause = %e, "quota scan task failed")
             }
         }
-        let scans = if kind == ObjectKind::User {
-            &state.user_scans
-        } else {
-            &state.folder_scans
-        };
+        let scans = state.scans(kind);
         lock(scans).remove(&key);
     });
     Ok((StatusCode::ACCEPTED, message("Scan started")).into_response())
@@ -163,11 +155,7 @@ pub(crate) async fn scan_folder(
 }
 
 fn scans(state: &ApiState, kind: ObjectKind, by: &Authed) -> Vec<ScanStatus> {
-    let m = if kind == ObjectKind::User {
-        &state.user_scans
-    } else {
-        &state.folder_scans
-    };
+    let m = state.scans(kind);
     lock(m)
         .iter()
         .filter(|(_, v)| kind != ObjectKind::User || by.role().is_none_or(|r| r == v.role))
