@@ -14,6 +14,7 @@
 pub mod inherit;
 pub mod snapshot;
 pub mod usage;
+pub mod view;
 
 use std::net::IpAddr;
 use std::sync::Arc;
