@@ -29,6 +29,12 @@ command -v cc >/dev/null || apt_install build-essential   # bundled SQLite and m
 command -v cc >/dev/null || die "a C compiler is required"
 command -v curl >/dev/null || apt_install curl          # the REST black-box tests (tests/rest.rs) drive curl
 command -v curl >/dev/null || die "curl is required"
+# The SSH black-box tests (tests/ssh.rs) drive the OpenSSH client, and sshpass for password logins.
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null && command -v ssh-keyscan >/dev/null \
+    || apt_install openssh-client
+command -v ssh-keyscan >/dev/null || die "the OpenSSH client (ssh, ssh-keygen, ssh-keyscan) is required"
+command -v sshpass >/dev/null || apt_install sshpass
+command -v sshpass >/dev/null || die "sshpass is required"
 # Both file-I/O modes are tested; io_uring must be allowed for that.
 if [ -r /proc/sys/kernel/io_uring_disabled ] && [ "$(cat /proc/sys/kernel/io_uring_disabled)" != 0 ]; then
     die "io_uring is disabled (kernel.io_uring_disabled=$(cat /proc/sys/kernel/io_uring_disabled)); the suite tests it"

@@ -54,6 +54,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     /// Admin HTTP address.
     pub http: SocketAddr,
+    /// SSH address (`sftpd.bindings[0]`, on 127.0.0.1 unless `env` moves it).
+    pub ssh: SocketAddr,
 }
 
 impl Server {
@@ -92,14 +94,19 @@ impl Server {
     #[must_use]
     pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
         let port = free_port();
+        let ssh_port = env
+            .iter()
+            .find(|(k, _)| *k == "RINGWAY_SFTPD__BINDINGS__0__PORT")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(free_port);
         let mut cmd = Command::new(ringway_bin());
         cmd.args(["serve", "--config-dir"])
             .arg(dir.path())
             .args(["--log-file", "ringway.log", "--log-level", "debug"])
             .env("RINGWAY_HTTPD__BINDINGS__0__PORT", port.to_string())
             .env("RINGWAY_HTTPD__BINDINGS__0__ADDRESS", "127.0.0.1")
-            // No data-plane protocol listens yet; keep the defaults' ports free of clashes anyway.
-            .env("RINGWAY_SFTPD__BINDINGS__0__PORT", free_port().to_string())
+            .env("RINGWAY_SFTPD__BINDINGS__0__PORT", ssh_port.to_string())
+            .env("RINGWAY_SFTPD__BINDINGS__0__ADDRESS", "127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -111,6 +118,7 @@ impl Server {
             child: Some(child),
             dir,
             http: SocketAddr::from(([127, 0, 0, 1], port)),
+            ssh: SocketAddr::from(([127, 0, 0, 1], ssh_port)),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

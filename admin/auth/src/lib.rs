@@ -396,6 +396,44 @@ impl Accounts {
             Err(AuthError::InvalidCredentials)
         }
     }
+
+    /// The first step of a possibly multi-step SSH login: checks that `public_key` is one of the user's keys,
+    /// and returns the effective user with the methods that must complete the login. The list is empty when the
+    /// key alone logs in; when the user denies `publickey` alone, it names `password` and/or
+    /// `keyboard-interactive` as `publickey+password` and `publickey+keyboard-interactive` allow (check the
+    /// second step with [`Accounts::check_user_password`] and those combined method names).
+    ///
+    /// # Errors
+    /// [`AuthError`] with the reason, [`AuthError::MethodDenied`] when no method combination allows the key.
+    pub async fn check_user_public_key_steps(
+        &self,
+        username: &str,
+        public_key: &str,
+        ip: IpAddr,
+        protocol: Protocol,
+    ) -> Result<(User, Vec<&'static str>), AuthError> {
+        const STEPS: [(&str, &str); 2] = [
+            ("publickey+password", "password"),
+            ("publickey+keyboard-interactive", "keyboard-interactive"),
+        ];
+        let user = self.load_effective(username).await?;
+        let denied = |m: &str| user.filters.denied_login_methods.iter().any(|d| d == m);
+        let (method, next) = if denied("publickey") {
+            let allowed: Vec<_> = STEPS.iter().filter(|(combo, _)| !denied(combo)).collect();
+            // Check the rest of the policy under a combination the user allows (or fail on `publickey`).
+            let method = allowed.first().map_or("publickey", |(combo, _)| *combo);
+            (method, allowed.iter().map(|(_, m)| *m).collect())
+        } else {
+            ("publickey", Vec::new())
+        };
+        Self::precheck(&user, ip, protocol, method)?;
+        let wanted = key_core(public_key).ok_or(AuthError::InvalidCredentials)?;
+        if user.public_keys.iter().any(|k| key_core(k) == Some(wanted)) {
+            Ok((user, next))
+        } else {
+            Err(AuthError::InvalidCredentials)
+        }
+    }
 }
 
 #[cfg(test)]

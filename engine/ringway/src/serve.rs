@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ringway_config::Config;
-use ringway_engine::{Engine, EngineConfig};
+use ringway_engine::{Engine, EngineConfig, ListenerSpec, Service};
 use std::sync::Arc;
 
 use ringway_admin::{ApiSettings, ApiState};
 use ringway_auth::Accounts;
 use ringway_password::{Argon2Params, BcryptParams, HashParams, Hasher};
 use ringway_provider::{Driver, ObjectKind, Provider, Settings};
+use ringway_ssh::{AuthService, SshServer};
 use ringway_uring::{IoConfig, IoMode};
 
 use crate::cli::CommonArgs;
@@ -151,13 +152,6 @@ fn bind_addr(address: &str, port: u16) -> anyhow::Result<SocketAddr> {
 /// Notes the configured protocol servers that this build does not serve yet, so nobody wonders why a port is
 /// closed.
 fn report_unserved(config: &Config) {
-    let sftp: Vec<u16> = config
-        .sftpd
-        .bindings
-        .iter()
-        .map(|b| b.port)
-        .filter(|p| *p != 0)
-        .collect();
     let ftp: Vec<u16> = config
         .ftpd
         .bindings
@@ -172,7 +166,7 @@ fn report_unserved(config: &Config) {
         .map(|b| b.port)
         .filter(|p| *p != 0)
         .collect();
-    for (name, ports) in [("sftpd", sftp), ("ftpd", ftp), ("webdavd", dav)] {
+    for (name, ports) in [("ftpd", ftp), ("webdavd", dav)] {
         if !ports.is_empty() {
             tracing::warn!(
                 section = name,
@@ -181,6 +175,37 @@ fn report_unserved(config: &Config) {
             );
         }
     }
+}
+
+/// The SSH server and one listener per enabled `sftpd` binding; `None` when every binding is disabled.
+fn ssh_listeners(
+    config: &Config,
+    args: &CommonArgs,
+    accounts: &Accounts,
+) -> anyhow::Result<Option<(Arc<SshServer>, Vec<ListenerSpec>)>> {
+    let bindings: Vec<_> = config
+        .sftpd
+        .bindings
+        .iter()
+        .filter(|b| b.port != 0)
+        .collect();
+    if bindings.is_empty() {
+        return Ok(None);
+    }
+    let auth = AuthService::spawn(accounts.clone());
+    let server = Arc::new(
+        SshServer::new(&config.sftpd, &args.config_dir, auth)
+            .context("cannot start the SSH server")?,
+    );
+    let mut listeners = Vec::with_capacity(bindings.len());
+    for b in bindings {
+        let service: Arc<dyn Service> = server.clone();
+        listeners.push(ListenerSpec {
+            addr: bind_addr(&b.address, b.port)?,
+            service,
+        });
+    }
+    Ok(Some((server, listeners)))
 }
 
 fn hasher(config: &Config) -> anyhow::Result<Hasher> {
@@ -256,8 +281,16 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
 
     // Data plane.
     report_unserved(&config);
+    let ssh = ssh_listeners(&config, args, &accounts)?;
+    let listeners: Vec<ListenerSpec> = ssh.iter().flat_map(|(_, l)| l.iter().cloned()).collect();
     let engine =
-        Engine::start(engine_config(&config), &[]).context("cannot start the data plane")?;
+        Engine::start(engine_config(&config), &listeners).context("cannot start the data plane")?;
+    if let Some((server, _)) = &ssh {
+        server.set_registry(engine.registry());
+    }
+    for (service, addr) in engine.local_addrs() {
+        tracing::info!(service, %addr, "listening");
+    }
     if engine.io_mode() != engine_config(&config).io_mode {
         tracing::warn!(requested = ?config.engine.io, actual = %engine.io_mode(), "file I/O engine fell back");
     }
@@ -268,7 +301,7 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
         token_ttl: Duration::from_secs(config.httpd.token_validity.max(1) * 60),
         backups_dir: args.in_config_dir(std::path::Path::new(&config.data_provider.backups_path)),
         users_base_dir: config.data_provider.users_base_dir.clone(),
-        services: vec![("ssh", false), ("ftp", false), ("webdav", false)],
+        services: vec![("ssh", ssh.is_some()), ("ftp", false), ("webdav", false)],
         driver: config.data_provider.driver.clone(),
     };
     let state = ApiState::new(accounts, jwt_key, engine.registry(), settings);

@@ -1,0 +1,674 @@
+//! The SSH server end to end: the real `ringway` binary driven by the real OpenSSH client (`ssh`,
+//! `ssh-keygen`, `ssh-keyscan`) and by `sshpass` for password and keyboard-interactive logins. Users are created
+//! through the REST API with `curl`.
+//!
+//! SFTP and SCP are not served yet: these tests cover the transport, host keys, authentication and the
+//! channel policy (only `pwd` runs; the `sftp` subsystem, shells and other commands are refused).
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use ringway_tests::{Server, run_ringway};
+use serde_json::{Value, json};
+
+const ROOT_PASS: &str = "root-pass-1";
+
+/// A default admin and cheap argon2id hashing.
+fn env(admin: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("RINGWAY_DEFAULT_ADMIN_USERNAME", admin),
+        ("RINGWAY_DEFAULT_ADMIN_PASSWORD", ROOT_PASS),
+        (
+            "RINGWAY_DATA_PROVIDER__PASSWORD_HASHING__ARGON2_OPTIONS__MEMORY",
+            "8192",
+        ),
+    ]
+}
+
+fn curl(args: &[&str], body: Option<&Value>) -> (u16, Value) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--max-time", "30", "-w", "\n%{http_code}"])
+        .args(args);
+    if let Some(b) = body {
+        cmd.args(["-H", "Content-Type: application/json", "--data-binary"])
+            .arg(b.to_string());
+    }
+    let out = cmd.output().expect("run curl");
+    assert!(out.status.success(), "curl {args:?}: {out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (text, code) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    (
+        code.trim().parse().expect("status code"),
+        serde_json::from_str(text).unwrap_or(Value::Null),
+    )
+}
+
+/// A REST client logged in as the default admin.
+struct Admin {
+    base: String,
+    bearer: String,
+}
+
+impl Admin {
+    fn login(server: &Server, admin: &str) -> Self {
+        let base = format!("http://{}", server.http);
+        let (status, body) = curl(
+            &[
+                "-u",
+                &format!("{admin}:{ROOT_PASS}"),
+                &format!("{base}/api/v2/token"),
+            ],
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        let token = body["access_token"].as_str().expect("token");
+        Self {
+            bearer: format!("Authorization: Bearer {token}"),
+            base,
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        curl(&["-H", &self.bearer, &format!("{}{path}", self.base)], None)
+    }
+
+    fn delete(&self, path: &str) -> (u16, Value) {
+        curl(
+            &[
+                "-X",
+                "DELETE",
+                "-H",
+                &self.bearer,
+                &format!("{}{path}", self.base),
+            ],
+            None,
+        )
+    }
+
+    fn create_user(&self, user: &Value) {
+        let (status, body) = curl(
+            &[
+                "-X",
+                "POST",
+                "-H",
+                &self.bearer,
+                &format!("{}/api/v2/users", self.base),
+            ],
+            Some(user),
+        );
+        assert_eq!(status, 201, "create {user}: {body}");
+    }
+}
+
+fn user(name: &str, password: &str, keys: &[&str], dir: &Path) -> Value {
+    json!({
+        "username": name,
+        "password": password,
+        "public_keys": keys,
+        "status": 1,
+        "home_dir": dir.join("homes").join(name).to_string_lossy(),
+        "permissions": {"/": ["*"]},
+    })
+}
+
+/// Makes an Ed25519 key pair without a passphrase; returns the private key path and the public key line.
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    keygen_type(dir, name, "ed25519")
+}
+
+/// As [`keygen`], with `ssh-keygen -t kind`.
+fn keygen_type(dir: &Path, name: &str, kind: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", kind, "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run ssh-keygen");
+    assert!(st.success());
+    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+    (path, public.trim().to_owned())
+}
+
+/// The OpenSSH client options every test uses: no config file, no known_hosts, no agent, a time limit.
+fn base_ssh(server: &Server) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.args(["60", "ssh", "-F", "/dev/null", "-p"])
+        .arg(server.ssh.port().to_string())
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+        ])
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `ssh -i key [extra] user@127.0.0.1 command...` in batch mode.
+fn ssh_key(server: &Server, key: &Path, user: &str, extra: &[&str], command: &[&str]) -> Output {
+    let mut cmd = base_ssh(server);
+    cmd.args([
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "PreferredAuthentications=publickey",
+        "-i",
+    ])
+    .arg(key)
+    .args(extra)
+    .arg(format!("{user}@127.0.0.1"))
+    .args(command);
+    cmd.output().expect("run ssh")
+}
+
+/// `sshpass ssh` with one password try by `method` (`password` or `keyboard-interactive`).
+fn ssh_password(
+    server: &Server,
+    user: &str,
+    password: &str,
+    method: &str,
+    command: &[&str],
+) -> Output {
+    ssh_key_and_password(server, None, user, password, method, command)
+}
+
+/// `sshpass ssh` with `methods` (e.g. `publickey,password`), one password try, and `key` when given.
+fn ssh_key_and_password(
+    server: &Server,
+    key: Option<&Path>,
+    user: &str,
+    password: &str,
+    methods: &str,
+    command: &[&str],
+) -> Output {
+    let mut cmd = Command::new("sshpass");
+    cmd.arg("-e")
+        .env("SSHPASS", password)
+        .args(["timeout", "60", "ssh", "-F", "/dev/null", "-p"])
+        .arg(server.ssh.port().to_string())
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+        ])
+        .arg("-o")
+        .arg(format!("PreferredAuthentications={methods}"));
+    match key {
+        Some(k) => cmd.arg("-i").arg(k),
+        None => cmd.args(["-o", "PubkeyAuthentication=no"]),
+    };
+    cmd.arg(format!("{user}@127.0.0.1"))
+        .args(command)
+        .stdin(Stdio::null());
+    cmd.output().expect("run sshpass (is it installed?)")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[track_caller]
+fn assert_pwd(out: &Output, what: &str, server: &Server) {
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "/\n"),
+        "{what}: stderr {}\nlog:\n{}",
+        text(&out.stderr),
+        server.log()
+    );
+}
+
+#[track_caller]
+fn assert_refused(out: &Output, what: &str) {
+    assert_eq!(out.status.code(), Some(255), "{what}: {out:?}");
+    assert!(
+        text(&out.stderr).contains("Permission denied"),
+        "{what}: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn logins_commands_and_channel_policy() {
+    let server = Server::start(&env("root"));
+    let admin = Admin::login(&server, "root");
+    let keys = tempfile::tempdir().unwrap();
+    let (alice_key, alice_pub) = keygen(keys.path(), "alice");
+    let (stranger_key, _) = keygen(keys.path(), "stranger");
+    let dir = server.dir.path();
+    admin.create_user(&user("alice", "alice-pass-1", &[&alice_pub], dir));
+    let mut bob = user("bob", "bob-pass-1", &[&alice_pub], dir);
+    bob["status"] = json!(0);
+    admin.create_user(&bob);
+    let mut carol = user("carol", "carol-pass-1", &[&alice_pub], dir);
+    carol["filters"] = json!({"denied_protocols": ["SSH"]});
+    admin.create_user(&carol);
+    let mut dave = user("dave", "dave-pass-1", &[], dir);
+    dave["filters"] = json!({"denied_login_methods": ["keyboard-interactive"]});
+    admin.create_user(&dave);
+
+    // Public key.
+    assert_pwd(
+        &ssh_key(&server, &alice_key, "alice", &[], &["pwd"]),
+        "alice by key",
+        &server,
+    );
+    assert_refused(
+        &ssh_key(&server, &stranger_key, "alice", &[], &["pwd"]),
+        "a key alice does not own",
+    );
+    assert_refused(
+        &ssh_key(&server, &alice_key, "bob", &[], &["pwd"]),
+        "disabled bob",
+    );
+    assert_refused(
+        &ssh_key(&server, &alice_key, "carol", &[], &["pwd"]),
+        "carol, SSH denied",
+    );
+    assert_refused(
+        &ssh_key(&server, &alice_key, "nobody", &[], &["pwd"]),
+        "an unknown user",
+    );
+
+    // ECDSA and RSA user keys (RSA signs with rsa-sha2-512, advertised in server-sig-algs).
+    let (ecdsa_key, ecdsa_pub) = keygen_type(keys.path(), "gina-ecdsa", "ecdsa");
+    let (rsa_key, rsa_pub) = keygen_type(keys.path(), "gina-rsa", "rsa");
+    admin.create_user(&user("gina", "gina-pass-1", &[&ecdsa_pub, &rsa_pub], dir));
+    assert_pwd(
+        &ssh_key(&server, &ecdsa_key, "gina", &[], &["pwd"]),
+        "gina by ECDSA key",
+        &server,
+    );
+    assert_pwd(
+        &ssh_key(&server, &rsa_key, "gina", &[], &["pwd"]),
+        "gina by RSA key",
+        &server,
+    );
+
+    // Password and keyboard-interactive.
+    for method in ["password", "keyboard-interactive"] {
+        assert_pwd(
+            &ssh_password(&server, "alice", "alice-pass-1", method, &["pwd"]),
+            &format!("alice by {method}"),
+            &server,
+        );
+        let out = ssh_password(&server, "alice", "wrong-pass", method, &["pwd"]);
+        assert_ne!(
+            out.status.code(),
+            Some(0),
+            "wrong password by {method}: {out:?}"
+        );
+    }
+    assert_pwd(
+        &ssh_password(&server, "dave", "dave-pass-1", "password", &["pwd"]),
+        "dave by password",
+        &server,
+    );
+    let out = ssh_password(
+        &server,
+        "dave",
+        "dave-pass-1",
+        "keyboard-interactive",
+        &["pwd"],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "dave by keyboard-interactive (denied): {out:?}"
+    );
+
+    // Commands other than pwd, the sftp subsystem and shells are refused cleanly.
+    let out = ssh_key(&server, &alice_key, "alice", &[], &["ls", "-l"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("\"ls\" is not allowed"),
+        "{out:?}"
+    );
+    let out = ssh_key(&server, &alice_key, "alice", &[], &["md5sum", "/x"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(text(&out.stderr).contains("not supported yet"), "{out:?}");
+    let out = ssh_key(&server, &alice_key, "alice", &["-s"], &["sftp"]);
+    assert_eq!(out.status.code(), Some(255), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("subsystem request failed"),
+        "{out:?}"
+    );
+    let out = ssh_key(&server, &alice_key, "alice", &["-T"], &[]);
+    assert_ne!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("shell request failed"),
+        "{out:?}"
+    );
+    // With -tt a refused pty is fatal to the OpenSSH client.
+    let out = ssh_key(&server, &alice_key, "alice", &["-tt"], &["pwd"]);
+    assert!(
+        text(&out.stderr).contains("PTY allocation request failed"),
+        "{out:?}"
+    );
+
+    // The client's cipher choice: a modern one connects, one the server does not offer is refused.
+    for (cipher, mac) in [
+        ("aes128-ctr", "hmac-sha2-256-etm@openssh.com"),
+        ("aes256-ctr", "hmac-sha2-512-etm@openssh.com"),
+        (
+            "chacha20-poly1305@openssh.com",
+            "hmac-sha2-256-etm@openssh.com",
+        ),
+        ("aes256-gcm@openssh.com", "hmac-sha2-256-etm@openssh.com"),
+    ] {
+        let out = ssh_key(
+            &server,
+            &alice_key,
+            "alice",
+            &["-c", cipher, "-m", mac],
+            &["pwd"],
+        );
+        assert_pwd(&out, cipher, &server);
+    }
+    let out = ssh_key(&server, &alice_key, "alice", &["-c", "3des-cbc"], &["pwd"]);
+    assert_eq!(out.status.code(), Some(255), "{out:?}");
+    assert!(text(&out.stderr).contains("no matching cipher"), "{out:?}");
+    let out = ssh_key(
+        &server,
+        &alice_key,
+        "alice",
+        &["-m", "hmac-sha1", "-c", "aes128-ctr"],
+        &["pwd"],
+    );
+    assert!(text(&out.stderr).contains("no matching MAC"), "{out:?}");
+
+    // An authenticated session (`ssh -N` opens no channel) is listed with its user, and closing it from the
+    // REST API ends the client.
+    let mut held = base_ssh(&server);
+    held.args(["-N", "-o", "BatchMode=yes", "-i"])
+        .arg(&alice_key)
+        .arg("alice@127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut held = held.spawn().expect("run ssh -N");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let id = loop {
+        let (status, body) = admin.get("/api/v2/connections");
+        assert_eq!(status, 200, "{body}");
+        let found = body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["username"] == json!("alice") && c["protocol"] == json!("SSH"));
+        if let Some(c) = found {
+            break c["connection_id"].as_str().unwrap_or_default().to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice never listed: {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let (status, body) = admin.delete(&format!("/api/v2/connections/{id}"));
+    assert_eq!(status, 200, "{body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while held.try_wait().expect("wait ssh").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = held.kill();
+            panic!("ssh -N still running after its connection was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // The status page shows the SSH service.
+    let (status, body) = admin.get("/api/v2/status");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ssh"]["is_active"], json!(true), "{body}");
+
+    // Every refusal is logged with its reason; passwords never are.
+    let log = server.log();
+    for needle in [
+        "SSH login refused",
+        "account disabled",
+        "protocol SSH denied",
+        "login method keyboard-interactive denied",
+        "SFTP engine not available yet",
+        "SSH login",
+    ] {
+        assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");
+    }
+    for secret in ["alice-pass-1", "wrong-pass", "dave-pass-1"] {
+        assert!(!log.contains(secret), "the log shows a password");
+    }
+}
+
+/// `ssh-keyscan` lines (`type base64`), sorted.
+fn scan(server: &Server) -> Vec<String> {
+    let out = Command::new("timeout")
+        .args([
+            "30",
+            "ssh-keyscan",
+            "-T",
+            "10",
+            "-t",
+            "ed25519,ecdsa,rsa",
+            "-p",
+        ])
+        .arg(server.ssh.port().to_string())
+        .arg("127.0.0.1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ssh-keyscan");
+    let mut keys: Vec<String> = text(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' ').map(|(_, k)| k.to_owned()))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn host_keys_are_generated_once_and_survive_a_restart() {
+    let server = Server::start(&env("root"));
+    let before = scan(&server);
+    let types: Vec<&str> = before.iter().filter_map(|k| k.split(' ').next()).collect();
+    assert_eq!(
+        types,
+        ["ecdsa-sha2-nistp256", "ssh-ed25519", "ssh-rsa"],
+        "{before:?}\nlog:\n{}",
+        server.log()
+    );
+    for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(server.dir.path().join(name)).expect(name);
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+    let server = server.restart(&env("root"));
+    assert_eq!(scan(&server), before, "host keys changed across a restart");
+    // The log file carries over too: the keys were generated by the first run only.
+    assert_eq!(server.log().matches("generated SSH host key").count(), 3);
+}
+
+#[test]
+fn configured_algorithms_banner_and_start_up_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("banner.txt"), "Welcome to ringway tests\n").unwrap();
+    std::fs::write(
+        dir.path().join("ringway.toml"),
+        "[sftpd]\nciphers = [\"aes256-ctr\"]\nlogin_banner_file = \"banner.txt\"\nmax_auth_tries = 2\n\
+         kex_algorithms = [\"curve25519-sha256\"]\nhost_key_algorithms = [\"ssh-ed25519\"]\n\
+         public_key_algorithms = [\"rsa-sha2-512\", \"rsa-sha2-256\"]\npassword_authentication = false\n",
+    )
+    .unwrap();
+    let server = Server::start_in(dir, &env("root"));
+    let admin = Admin::login(&server, "root");
+    let keys = tempfile::tempdir().unwrap();
+    let (key, public) = keygen_type(keys.path(), "erin", "rsa");
+    let (ed_key, ed_public) = keygen(keys.path(), "erin-ed");
+    admin.create_user(&user(
+        "erin",
+        "erin-pass-1",
+        &[&public, &ed_public],
+        server.dir.path(),
+    ));
+    let out = ssh_key(&server, &key, "erin", &["-v"], &["pwd"]);
+    assert_pwd(&out, "default client against aes256-ctr only", &server);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cipher: aes256-ctr"), "{stderr}");
+    assert!(
+        stderr.contains("kex: algorithm: curve25519-sha256"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("host key algorithm: ssh-ed25519"),
+        "{stderr}"
+    );
+    assert_eq!(
+        scan(&server).len(),
+        1,
+        "only the Ed25519 host key is offered"
+    );
+    // public_key_algorithms leaves Ed25519 user keys out; password_authentication = false.
+    assert_refused(
+        &ssh_key(&server, &ed_key, "erin", &[], &["pwd"]),
+        "an Ed25519 user key",
+    );
+    let out = ssh_password(&server, "erin", "erin-pass-1", "password", &["pwd"]);
+    assert_ne!(out.status.code(), Some(0), "password disabled: {out:?}");
+    let out = ssh_password(
+        &server,
+        "erin",
+        "erin-pass-1",
+        "keyboard-interactive",
+        &["pwd"],
+    );
+    assert_pwd(&out, "keyboard-interactive still enabled", &server);
+    let log = server.log();
+    assert!(
+        log.contains("public key algorithm ssh-ed25519 not allowed"),
+        "{log}"
+    );
+    assert!(
+        stderr.contains("Welcome to ringway tests"),
+        "banner: {stderr}"
+    );
+    let out = ssh_key(
+        &server,
+        &key,
+        "erin",
+        &["-c", "aes128-gcm@openssh.com"],
+        &["pwd"],
+    );
+    assert!(text(&out.stderr).contains("no matching cipher"), "{out:?}");
+    drop(server);
+
+    // Unknown algorithms and missing host keys stop the server at start-up, naming the culprit.
+    for (toml, needle) in [
+        (
+            "[sftpd]\nciphers = [\"aes128-ctr\", \"rot13-cbc\"]\n",
+            "rot13-cbc",
+        ),
+        (
+            "[sftpd]\nkex_algorithms = [\"kex-by-magic\"]\n",
+            "kex-by-magic",
+        ),
+        (
+            "[sftpd]\nhost_keys = [\"missing_host_key\"]\n",
+            "missing_host_key",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        std::fs::write(dir.path().join("ringway.toml"), toml).unwrap();
+        let port = ringway_tests::free_port().to_string();
+        let http = ringway_tests::free_port().to_string();
+        let (status, _, err) = run_ringway(
+            &["serve", "--config-dir", d],
+            dir.path(),
+            &[
+                ("RINGWAY_SFTPD__BINDINGS__0__PORT", &port),
+                ("RINGWAY_HTTPD__BINDINGS__0__PORT", &http),
+            ],
+        );
+        assert!(!status.success(), "{toml}");
+        assert!(err.contains(needle), "{toml}: {err}");
+    }
+}
+
+#[test]
+fn multi_step_login_public_key_then_password() {
+    let server = Server::start(&env("root"));
+    let admin = Admin::login(&server, "root");
+    let keys = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(keys.path(), "frank");
+    let (other_key, _) = keygen(keys.path(), "other");
+    let mut frank = user("frank", "frank-pass-1", &[&public], server.dir.path());
+    // Neither the key nor the password alone; both together, by either password method.
+    frank["filters"] =
+        json!({"denied_login_methods": ["publickey", "password", "keyboard-interactive"]});
+    admin.create_user(&frank);
+
+    for methods in ["publickey,password", "publickey,keyboard-interactive"] {
+        let out = ssh_key_and_password(
+            &server,
+            Some(&key),
+            "frank",
+            "frank-pass-1",
+            methods,
+            &["pwd"],
+        );
+        assert_pwd(&out, methods, &server);
+        // OpenSSH reports the partial success only with -v; the server log below shows it.
+    }
+    assert_refused(
+        &ssh_key(&server, &key, "frank", &[], &["pwd"]),
+        "frank's key alone",
+    );
+    let out = ssh_password(&server, "frank", "frank-pass-1", "password", &["pwd"]);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "frank's password alone: {out:?}"
+    );
+    let out = ssh_key_and_password(
+        &server,
+        Some(&key),
+        "frank",
+        "wrong-pass",
+        "publickey,password",
+        &["pwd"],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "frank's key and a wrong password: {out:?}"
+    );
+    let out = ssh_key_and_password(
+        &server,
+        Some(&other_key),
+        "frank",
+        "frank-pass-1",
+        "publickey,password",
+        &["pwd"],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "another key and frank's password: {out:?}"
+    );
+
+    let log = server.log();
+    assert!(log.contains("a second step is required"), "{log}");
+    assert!(log.contains("publickey+password"), "{log}");
+}
