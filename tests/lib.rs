@@ -5,6 +5,8 @@
 //! same Cargo target dir). The test command builds it first.
 #![forbid(unsafe_code)]
 
+pub mod client;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -2,225 +2,18 @@
 //! `ssh-keygen`, `ssh-keyscan`) and by `sshpass` for password and keyboard-interactive logins. Users are created
 //! through the REST API with `curl`.
 //!
-//! SFTP and SCP are not served yet: these tests cover the transport, host keys, authentication and the
-//! channel policy (only `pwd` runs; the `sftp` subsystem, shells and other commands are refused).
+//! These tests cover the transport, host keys, authentication and the channel policy (only `pwd` runs as a
+//! command; unknown subsystems, shells and other commands are refused). SFTP itself is in `sftp.rs`.
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use ringway_tests::client::{
+    Admin, base_ssh, env, keygen, keygen_type, ssh_key, ssh_key_and_password, ssh_password, text,
+    user,
+};
 use ringway_tests::{Server, run_ringway};
-use serde_json::{Value, json};
-
-const ROOT_PASS: &str = "root-pass-1";
-
-/// A default admin and cheap argon2id hashing.
-fn env(admin: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("RINGWAY_DEFAULT_ADMIN_USERNAME", admin),
-        ("RINGWAY_DEFAULT_ADMIN_PASSWORD", ROOT_PASS),
-        (
-            "RINGWAY_DATA_PROVIDER__PASSWORD_HASHING__ARGON2_OPTIONS__MEMORY",
-            "8192",
-        ),
-    ]
-}
-
-fn curl(args: &[&str], body: Option<&Value>) -> (u16, Value) {
-    let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "--max-time", "30", "-w", "\n%{http_code}"])
-        .args(args);
-    if let Some(b) = body {
-        cmd.args(["-H", "Content-Type: application/json", "--data-binary"])
-            .arg(b.to_string());
-    }
-    let out = cmd.output().expect("run curl");
-    assert!(out.status.success(), "curl {args:?}: {out:?}");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (text, code) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
-    (
-        code.trim().parse().expect("status code"),
-        serde_json::from_str(text).unwrap_or(Value::Null),
-    )
-}
-
-/// A REST client logged in as the default admin.
-struct Admin {
-    base: String,
-    bearer: String,
-}
-
-impl Admin {
-    fn login(server: &Server, admin: &str) -> Self {
-        let base = format!("http://{}", server.http);
-        let (status, body) = curl(
-            &[
-                "-u",
-                &format!("{admin}:{ROOT_PASS}"),
-                &format!("{base}/api/v2/token"),
-            ],
-            None,
-        );
-        assert_eq!(status, 200, "{body}");
-        let token = body["access_token"].as_str().expect("token");
-        Self {
-            bearer: format!("Authorization: Bearer {token}"),
-            base,
-        }
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        curl(&["-H", &self.bearer, &format!("{}{path}", self.base)], None)
-    }
-
-    fn delete(&self, path: &str) -> (u16, Value) {
-        curl(
-            &[
-                "-X",
-                "DELETE",
-                "-H",
-                &self.bearer,
-                &format!("{}{path}", self.base),
-            ],
-            None,
-        )
-    }
-
-    fn create_user(&self, user: &Value) {
-        let (status, body) = curl(
-            &[
-                "-X",
-                "POST",
-                "-H",
-                &self.bearer,
-                &format!("{}/api/v2/users", self.base),
-            ],
-            Some(user),
-        );
-        assert_eq!(status, 201, "create {user}: {body}");
-    }
-}
-
-fn user(name: &str, password: &str, keys: &[&str], dir: &Path) -> Value {
-    json!({
-        "username": name,
-        "password": password,
-        "public_keys": keys,
-        "status": 1,
-        "home_dir": dir.join("homes").join(name).to_string_lossy(),
-        "permissions": {"/": ["*"]},
-    })
-}
-
-/// Makes an Ed25519 key pair without a passphrase; returns the private key path and the public key line.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    keygen_type(dir, name, "ed25519")
-}
-
-/// As [`keygen`], with `ssh-keygen -t kind`.
-fn keygen_type(dir: &Path, name: &str, kind: &str) -> (PathBuf, String) {
-    let path = dir.join(name);
-    let st = Command::new("ssh-keygen")
-        .args(["-q", "-t", kind, "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .stdin(Stdio::null())
-        .status()
-        .expect("run ssh-keygen");
-    assert!(st.success());
-    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
-    (path, public.trim().to_owned())
-}
-
-/// The OpenSSH client options every test uses: no config file, no known_hosts, no agent, a time limit.
-fn base_ssh(server: &Server) -> Command {
-    let mut cmd = Command::new("timeout");
-    cmd.args(["60", "ssh", "-F", "/dev/null", "-p"])
-        .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "ConnectTimeout=10",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-        ])
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// `ssh -i key [extra] user@127.0.0.1 command...` in batch mode.
-fn ssh_key(server: &Server, key: &Path, user: &str, extra: &[&str], command: &[&str]) -> Output {
-    let mut cmd = base_ssh(server);
-    cmd.args([
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "PreferredAuthentications=publickey",
-        "-i",
-    ])
-    .arg(key)
-    .args(extra)
-    .arg(format!("{user}@127.0.0.1"))
-    .args(command);
-    cmd.output().expect("run ssh")
-}
-
-/// `sshpass ssh` with one password try by `method` (`password` or `keyboard-interactive`).
-fn ssh_password(
-    server: &Server,
-    user: &str,
-    password: &str,
-    method: &str,
-    command: &[&str],
-) -> Output {
-    ssh_key_and_password(server, None, user, password, method, command)
-}
-
-/// `sshpass ssh` with `methods` (e.g. `publickey,password`), one password try, and `key` when given.
-fn ssh_key_and_password(
-    server: &Server,
-    key: Option<&Path>,
-    user: &str,
-    password: &str,
-    methods: &str,
-    command: &[&str],
-) -> Output {
-    let mut cmd = Command::new("sshpass");
-    cmd.arg("-e")
-        .env("SSHPASS", password)
-        .args(["timeout", "60", "ssh", "-F", "/dev/null", "-p"])
-        .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "NumberOfPasswordPrompts=1",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-        ])
-        .arg("-o")
-        .arg(format!("PreferredAuthentications={methods}"));
-    match key {
-        Some(k) => cmd.arg("-i").arg(k),
-        None => cmd.args(["-o", "PubkeyAuthentication=no"]),
-    };
-    cmd.arg(format!("{user}@127.0.0.1"))
-        .args(command)
-        .stdin(Stdio::null());
-    cmd.output().expect("run sshpass (is it installed?)")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use serde_json::json;
 
 #[track_caller]
 fn assert_pwd(out: &Output, what: &str, server: &Server) {
@@ -332,7 +125,7 @@ fn logins_commands_and_channel_policy() {
         "dave by keyboard-interactive (denied): {out:?}"
     );
 
-    // Commands other than pwd, the sftp subsystem and shells are refused cleanly.
+    // Commands other than pwd, unknown subsystems and shells are refused cleanly.
     let out = ssh_key(&server, &alice_key, "alice", &[], &["ls", "-l"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
@@ -342,7 +135,13 @@ fn logins_commands_and_channel_policy() {
     let out = ssh_key(&server, &alice_key, "alice", &[], &["md5sum", "/x"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(text(&out.stderr).contains("not supported yet"), "{out:?}");
-    let out = ssh_key(&server, &alice_key, "alice", &["-s"], &["sftp"]);
+    let out = ssh_key(
+        &server,
+        &alice_key,
+        "alice",
+        &["-s"],
+        &["no-such-subsystem"],
+    );
     assert_eq!(out.status.code(), Some(255), "{out:?}");
     assert!(
         text(&out.stderr).contains("subsystem request failed"),
@@ -442,7 +241,7 @@ fn logins_commands_and_channel_policy() {
         "account disabled",
         "protocol SSH denied",
         "login method keyboard-interactive denied",
-        "SFTP engine not available yet",
+        "unknown subsystem refused",
         "SSH login",
     ] {
         assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");

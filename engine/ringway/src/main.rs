@@ -6,6 +6,7 @@
 mod cli;
 mod logging;
 mod serve;
+mod storage;
 
 use clap::Parser;
 

@@ -194,8 +194,16 @@ fn ssh_listeners(
     }
     let auth = AuthService::spawn(accounts.clone());
     let server = Arc::new(
-        SshServer::new(&config.sftpd, &args.config_dir, auth)
-            .context("cannot start the SSH server")?,
+        SshServer::new(
+            &config.sftpd,
+            &args.config_dir,
+            auth,
+            crate::storage::vfs_factory(
+                ringway_vfs::UploadMode::from_config(config.common.upload_mode)
+                    .unwrap_or(ringway_vfs::UploadMode::Atomic),
+            ),
+        )
+        .context("cannot start the SSH server")?,
     );
     let mut listeners = Vec::with_capacity(bindings.len());
     for b in bindings {

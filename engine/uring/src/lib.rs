@@ -215,17 +215,31 @@ impl Io {
 
     /// `openat2(2)` relative to `dir`.
     ///
+    /// A confined resolution (`RESOLVE_BENEATH`) fails with `EAGAIN` when a rename or mount anywhere on the
+    /// system races with a `..` step; the kernel documents a retry as the remedy, so a few are made here.
+    ///
     /// # Errors
     /// The OS error; `EXDEV` when a confined resolution would leave `dir`.
     pub async fn open_at(&self, dir: &Fd, path: &Path, how: OpenHow) -> io::Result<Fd> {
+        const ATTEMPTS: usize = 16;
         let path = cstring(path)?;
         let how = OpenHow {
             flags: how.flags | libc::O_CLOEXEC,
             ..how
         };
-        match &*self.engine {
-            Engine::Uring(d) => d.open_at(dir.clone(), path, how).await,
-            Engine::Pool(p) => p.open_at(dir.clone(), path, how).await,
+        let mut attempt = 1;
+        loop {
+            let r = match &*self.engine {
+                Engine::Uring(d) => d.open_at(dir.clone(), path.clone(), how).await,
+                Engine::Pool(p) => p.open_at(dir.clone(), path.clone(), how).await,
+            };
+            match r {
+                Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && attempt < ATTEMPTS => {
+                    attempt += 1;
+                    tokio::task::yield_now().await;
+                }
+                other => return other,
+            }
         }
     }
 

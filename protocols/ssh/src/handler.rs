@@ -3,11 +3,15 @@
 //! Follows the russh rules of ARCHITECTURE.md §2: the [`Channel`] given to `channel_open_session` is dropped
 //! at once (rule 1), and every future is `Send` (rule 9).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use ringway_auth::AuthError;
 use ringway_engine::Registry;
+use ringway_model::User;
+use ringway_sftp::{SessionConfig, SftpSession};
+use ringway_uring::Io;
 use russh::keys::{Algorithm, PublicKey};
 use russh::server::{
     Auth, ChannelOpenHandle, Handler, PublicKeyOffer, Response, Session, VerifiedPublicKey,
@@ -16,6 +20,7 @@ use russh::{Channel, ChannelId, ChannelOpenFailure, MethodKind, MethodSet, Pty};
 
 use crate::auth_client::{AuthClient, Credential};
 use crate::commands::{self, Command};
+use crate::sftp::{self, VfsFactory};
 
 /// Session channels one connection may open (OpenSSH's `MaxSessions` default is 10).
 const MAX_CHANNELS: usize = 10;
@@ -33,6 +38,10 @@ pub(crate) struct Shared {
     pub(crate) banner: Option<String>,
     pub(crate) enabled_commands: Vec<String>,
     pub(crate) registry: OnceLock<Arc<Registry>>,
+    /// Builds a user's storage view for SFTP.
+    pub(crate) vfs: VfsFactory,
+    /// Budgets of each SFTP session.
+    pub(crate) sftp_config: SessionConfig,
 }
 
 /// One SSH connection.
@@ -50,6 +59,14 @@ pub(crate) struct SshHandler {
     /// A first step (public key) that succeeded in a multi-step login.
     partial: Option<Partial>,
     channels: usize,
+    /// The effective user of the last successful check, kept for the session once the login completes.
+    candidate: Option<User>,
+    /// The authenticated user.
+    verified: Option<Arc<User>>,
+    /// The worker's file I/O engine, for the user's VFS.
+    io: Io,
+    /// Open SFTP subsystems by channel.
+    sftp: HashMap<ChannelId, SftpSession>,
 }
 
 #[derive(Debug)]
@@ -80,7 +97,7 @@ fn method_set(names: &[&str]) -> MethodSet {
 }
 
 impl SshHandler {
-    pub(crate) fn new(shared: Arc<Shared>, conn_id: u64, peer: SocketAddr) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, conn_id: u64, peer: SocketAddr, io: Io) -> Self {
         Self {
             shared,
             conn_id,
@@ -90,6 +107,10 @@ impl SshHandler {
             offered: None,
             partial: None,
             channels: 0,
+            candidate: None,
+            verified: None,
+            io,
+            sftp: HashMap::new(),
         }
     }
 
@@ -130,6 +151,11 @@ impl SshHandler {
     }
 
     fn accept(&mut self, user: &str, method: &'static str) -> Auth {
+        self.verified = self
+            .candidate
+            .take()
+            .filter(|u| u.username == user)
+            .map(Arc::new);
         self.user = Some(user.to_owned());
         self.method = method;
         Auth::Accept
@@ -154,7 +180,10 @@ impl SshHandler {
             {
                 self.refuse(user, method, &AuthError::MethodDenied("password-over-SSH"))
             }
-            Ok(_) => self.accept(user, method),
+            Ok(v) => {
+                self.candidate = Some(v.user);
+                self.accept(user, method)
+            }
             Err(e) => self.refuse(user, method, &e),
         }
     }
@@ -183,8 +212,12 @@ impl SshHandler {
             .check(user, self.peer.ip(), credential)
             .await
         {
-            Ok(v) if v.next_methods.is_empty() => Ok((line, Vec::new())),
+            Ok(v) if v.next_methods.is_empty() => {
+                self.candidate = Some(v.user);
+                Ok((line, Vec::new()))
+            }
             Ok(v) => {
+                self.candidate = Some(v.user.clone());
                 let next: Vec<_> = v
                     .next_methods
                     .into_iter()
@@ -380,10 +413,42 @@ impl Handler for SshHandler {
 
     async fn channel_close(
         &mut self,
-        _channel: ChannelId,
-        _session: &mut Session,
+        channel: ChannelId,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
         self.channels = self.channels.saturating_sub(1);
+        if let Some(s) = self.sftp.remove(&channel) {
+            sftp::finish(s, session.handle(), channel);
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(s) = self.sftp.remove(&channel) {
+            sftp::finish(s, session.handle(), channel);
+        }
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let Some(s) = self.sftp.get_mut(&channel) else {
+            return Ok(());
+        };
+        if let Err(e) = s.feed(data).await {
+            tracing::info!(user = self.user_for_log(), cause = %e, "SFTP session closed");
+            if let Some(s) = self.sftp.remove(&channel) {
+                sftp::finish(s, session.handle(), channel);
+            }
+        }
         Ok(())
     }
 
@@ -489,7 +554,27 @@ impl Handler for SshHandler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         if name == "sftp" {
-            tracing::warn!(user = self.user_for_log(), "SFTP engine not available yet");
+            let Some(user) = self.verified.clone() else {
+                tracing::warn!("SFTP requested before a complete login");
+                session.channel_failure(channel)?;
+                return session.close(channel);
+            };
+            match self
+                .shared
+                .vfs
+                .open(Arc::clone(&user), self.io.clone())
+                .await
+            {
+                Ok(vfs) => {
+                    tracing::info!(user = %user.username, "SFTP session started");
+                    let s = sftp::start(vfs, session.handle(), channel, self.shared.sftp_config);
+                    self.sftp.insert(channel, s);
+                    return session.channel_success(channel);
+                }
+                Err(e) => {
+                    tracing::warn!(user = %user.username, cause = %e, "cannot open the user's storage");
+                }
+            }
         } else {
             tracing::info!(
                 user = self.user_for_log(),
@@ -549,8 +634,22 @@ mod tests {
             banner: None,
             enabled_commands: Vec::new(),
             registry: OnceLock::new(),
+            vfs: VfsFactory::new(|_, _| {
+                Box::pin(async {
+                    Err(ringway_core::StorageError::with_context(
+                        ringway_core::ErrorKind::Unsupported,
+                        "no storage in this test",
+                    ))
+                })
+            }),
+            sftp_config: SessionConfig::default(),
         };
-        SshHandler::new(Arc::new(shared), 1, "127.0.0.1:2222".parse().unwrap())
+        let io = Io::new(
+            ringway_uring::IoMode::ThreadPool,
+            ringway_uring::IoConfig::default(),
+        )
+        .unwrap();
+        SshHandler::new(Arc::new(shared), 1, "127.0.0.1:2222".parse().unwrap(), io)
     }
 
     fn listed(auth: &Auth) -> Vec<MethodKind> {

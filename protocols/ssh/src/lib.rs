@@ -15,6 +15,7 @@ mod auth_client;
 mod commands;
 mod handler;
 mod hostkeys;
+mod sftp;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use tracing::Instrument;
 pub use algorithms::{host_key_allowed, preferred, public_key_algorithms};
 pub use auth_client::{AuthClient, AuthService, Credential, Verdict};
 pub use hostkeys::load_host_keys;
+pub use sftp::{VfsFactory, VfsFuture};
 
 use handler::{Shared, SshHandler};
 
@@ -95,6 +97,7 @@ impl SshServer {
         sftpd: &SftpdConfig,
         config_dir: &Path,
         auth: AuthClient,
+        vfs: VfsFactory,
     ) -> Result<Self, SetupError> {
         let mut keys = Vec::new();
         for key in load_host_keys(&sftpd.host_keys, config_dir)? {
@@ -157,6 +160,8 @@ impl SshServer {
             banner,
             enabled_commands: sftpd.enabled_ssh_commands.clone(),
             registry: OnceLock::new(),
+            vfs,
+            sftp_config: ringway_sftp::SessionConfig::default(),
         };
         Ok(Self {
             config: Arc::new(config),
@@ -222,7 +227,7 @@ impl Service for SshServer {
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(cause = %e, "set_nodelay failed");
                 }
-                let handler = SshHandler::new(Arc::clone(&self.shared), conn.id, conn.peer);
+                let handler = SshHandler::new(Arc::clone(&self.shared), conn.id, conn.peer, conn.io.clone());
                 let running = match russh::server::run_stream(Arc::clone(&self.config), stream, handler).await {
                     Ok(r) => r,
                     Err(e) => {

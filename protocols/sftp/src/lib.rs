@@ -1,0 +1,437 @@
+//! ringway's SFTP v3 executor: one [`SftpSession`] per SFTP channel, many requests in flight.
+//!
+//! The session is fed the channel's bytes ([`SftpSession::feed`]), reassembles and parses packets with
+//! `ringway-sftp-proto`, and starts every request as its own tokio task on the current runtime; each task runs
+//! its operation through the user's [`ringway_vfs::Vfs`] (permissions, patterns, confinement) and sends its
+//! reply through the [`ReplySink`] as soon as it completes, so replies leave in completion order. It knows
+//! nothing of SSH: the transport plugs in through [`ReplySink`] and the two calls on [`SftpSession`].
+//!
+//! Invariants (they implement the pipelining rules of ARCHITECTURE.md §2):
+//!
+//! - **`feed` awaits only the write budget.** A WRITE takes a permit of its payload length from the session's
+//!   write budget before its task starts; the task releases it when the disk write completes, *before* its
+//!   reply is sent. `feed` never awaits the sink, a lock held across IO, or the read budget, so the transport
+//!   loop that calls it cannot deadlock with reply delivery.
+//! - **Reads are bounded in the task.** A READ is clamped to 255 KiB (what `limits@openssh.com` advertises) and
+//!   to what the file holds, takes that many bytes of the read budget inside its task and releases them only
+//!   after `ReplySink::send` returns, so queued DATA replies never exceed the budget.
+//! - **Non-write requests are capped, not blocked.** More than [`SessionConfig::max_pending`] outstanding
+//!   non-write requests is a protocol violation ([`SessionError::TooManyRequests`]): blocking would stop the
+//!   transport from reading window adjustments.
+//! - **Handles are ordered.** A request on a handle takes a read guard on it in `feed`, in packet order; CLOSE
+//!   removes the handle and then waits for the guards taken before it, so every operation sent before a CLOSE
+//!   finishes before the upload is committed (atomic rename) or the file closed.
+//! - **No allocation per packet on the data path** beyond the framer's reassembly buffer and the tokio task:
+//!   WRITE payloads are zero-copy slices of the packet; small replies are split off a shared reply arena;
+//!   READ data is read straight into a pooled buffer behind a reserved DATA header and sent as one `Bytes`.
+//! - **Nothing a peer sends panics**; errors map to status codes in one function, [`status_for`].
+#![forbid(unsafe_code)]
+
+mod handles;
+mod hash;
+mod ops;
+mod pool;
+mod status;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::{Bytes, BytesMut};
+use ringway_core::StorageError;
+use ringway_sftp_proto::{
+    FrameError, Framer, Limits, ParseError, Request, SERVER_EXTENSIONS, SFTP_VERSION, StatusCode,
+    encode_status, encode_version, parse,
+};
+use ringway_vfs::Vfs;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::handles::HandleTable;
+pub use crate::status::{status_for, status_of};
+
+/// Where reply packets go (an SSH channel). `send` resolves when the packet is handed to the transport; it may
+/// wait (backpressure: the client's window is closed).
+pub trait ReplySink: Send + Sync + 'static {
+    /// Hands one complete SFTP packet (length prefix included) to the transport.
+    ///
+    /// # Errors
+    /// [`SinkClosed`] when the channel is gone; the session then stops replying.
+    fn send(
+        &self,
+        packet: Bytes,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SinkClosed>> + Send + '_>>;
+}
+
+/// The channel behind a [`ReplySink`] is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SinkClosed;
+
+/// Per-session limits. Size the budgets from a global memory budget: worst case a session holds about the
+/// reassembly buffer + `write_budget` + `read_budget`.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig {
+    /// Bytes of WRITE payload in flight (received, not yet on disk). Default 4 MiB.
+    pub write_budget: usize,
+    /// Bytes of READ data read and not yet handed to the transport. Default 4 MiB.
+    pub read_budget: usize,
+    /// Outstanding non-write requests allowed; one more closes the session. Default 64.
+    pub max_pending: usize,
+    /// Open handles per session; OPEN/OPENDIR past it fail with `FAILURE`. Default 256.
+    pub max_handles: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            write_budget: 4 << 20,
+            read_budget: 4 << 20,
+            max_pending: 64,
+            max_handles: 256,
+        }
+    }
+}
+
+/// Why a session must close. The caller closes the channel.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The byte stream cannot be framed (zero or oversized length).
+    #[error("SFTP framing: {0}")]
+    Framing(#[from] FrameError),
+    /// A packet that cannot be answered (INIT or a request without a readable id).
+    #[error("malformed SFTP packet: {0}")]
+    Malformed(#[source] ParseError),
+    /// A request arrived before INIT.
+    #[error("SFTP request before INIT")]
+    NotInitialized,
+    /// A second INIT.
+    #[error("second SFTP INIT")]
+    DuplicateInit,
+    /// More outstanding non-write requests than allowed.
+    #[error("more than {limit} outstanding SFTP requests")]
+    TooManyRequests {
+        /// [`SessionConfig::max_pending`].
+        limit: usize,
+    },
+    /// The reply sink reported the channel closed.
+    #[error("SFTP reply channel closed")]
+    SinkClosed,
+}
+
+/// Counters of a session, for metrics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// WRITE bytes holding budget now.
+    pub write_in_flight: usize,
+    /// Highest `write_in_flight` seen.
+    pub peak_write_in_flight: usize,
+    /// READ bytes holding budget now.
+    pub read_in_flight: usize,
+    /// Highest `read_in_flight` seen.
+    pub peak_read_in_flight: usize,
+    /// Non-write requests outstanding.
+    pub pending: usize,
+    /// Open handles.
+    pub open_handles: usize,
+}
+
+/// Size of a fresh reply arena chunk: small replies are split off it, one allocation per many replies.
+const ARENA_CHUNK: usize = 64 * 1024;
+/// Room below which the arena is refilled before encoding a reply.
+const ARENA_LOW: usize = 1024;
+/// 255 KiB: the largest READ served and WRITE expected (`limits@openssh.com`).
+pub(crate) const MAX_IO: usize = 255 * 1024;
+
+/// State shared by the session and its request tasks.
+pub(crate) struct Shared {
+    pub(crate) vfs: Vfs,
+    sink: Arc<dyn ReplySink>,
+    pub(crate) config: SessionConfig,
+    write_budget: Arc<Semaphore>,
+    write_total: u32,
+    read_budget: Semaphore,
+    read_total: u32,
+    peak_write: AtomicUsize,
+    peak_read: AtomicUsize,
+    pending: AtomicUsize,
+    pub(crate) handles: Mutex<HandleTable>,
+    arena: Mutex<BytesMut>,
+    /// Read buffers, returned after the transport let go of them.
+    pub(crate) pool: pool::ReadPool,
+    sink_closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Locks a std mutex, ignoring poisoning (no lock here is held across a panic-prone section that leaves
+/// broken state).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn permits(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX).max(1)
+}
+
+impl Shared {
+    /// Encodes one reply into the arena and splits it off as its own `Bytes`.
+    pub(crate) fn encode(&self, f: impl FnOnce(&mut BytesMut)) -> Bytes {
+        let mut arena = lock(&self.arena);
+        if arena.capacity() - arena.len() < ARENA_LOW {
+            arena.reserve(ARENA_CHUNK);
+        }
+        f(&mut arena);
+        arena.split().freeze()
+    }
+
+    /// Hands a packet to the sink; a closed sink is remembered so `feed` can end the session.
+    pub(crate) async fn send(&self, packet: Bytes) {
+        if self.sink.send(packet).await.is_err() {
+            self.sink_closed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) async fn status(&self, id: u32, code: StatusCode, message: &str) {
+        let p = self.encode(|b| encode_status(b, id, code, message));
+        self.send(p).await;
+    }
+
+    pub(crate) async fn ok(&self, id: u32) {
+        self.status(id, StatusCode::Ok, StatusCode::Ok.message())
+            .await;
+    }
+
+    pub(crate) async fn error(&self, id: u32, err: &StorageError) {
+        let (code, message) = status_of(err);
+        tracing::debug!(id, cause = %err, code = code.code(), "sftp request failed");
+        self.status(id, code, message).await;
+    }
+
+    pub(crate) async fn invalid_handle(&self, id: u32) {
+        self.status(id, StatusCode::Failure, "invalid handle").await;
+    }
+
+    /// Takes `n` bytes of the read budget (clamped to the whole budget).
+    pub(crate) async fn read_permit(&self, n: usize) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let p = self
+            .read_budget
+            .acquire_many(permits(n).min(self.read_total))
+            .await
+            .ok()?;
+        let used = (self.read_total as usize).saturating_sub(self.read_budget.available_permits());
+        self.peak_read.fetch_max(used, Ordering::Relaxed);
+        Some(p)
+    }
+}
+
+/// Decrements the outstanding non-write count when a request's task ends.
+pub(crate) struct PendingGuard(Arc<Shared>);
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One SFTP session: feed it the channel's bytes, call [`SftpSession::finish`] when the channel ends.
+#[derive(Debug)]
+pub struct SftpSession {
+    framer: Framer,
+    initialized: bool,
+    shared: Arc<Shared>,
+    tasks: JoinSet<()>,
+}
+
+impl SftpSession {
+    /// A session for `vfs` replying through `sink`.
+    #[must_use]
+    pub fn new(vfs: Vfs, sink: Arc<dyn ReplySink>, config: SessionConfig) -> Self {
+        let write_total = permits(config.write_budget.min(Semaphore::MAX_PERMITS));
+        let read_total = permits(config.read_budget.min(Semaphore::MAX_PERMITS));
+        let shared = Shared {
+            vfs,
+            sink,
+            config,
+            write_budget: Arc::new(Semaphore::new(write_total as usize)),
+            write_total,
+            read_budget: Semaphore::new(read_total as usize),
+            read_total,
+            peak_write: AtomicUsize::new(0),
+            peak_read: AtomicUsize::new(0),
+            pending: AtomicUsize::new(0),
+            handles: Mutex::new(HandleTable::new(config.max_handles)),
+            arena: Mutex::new(BytesMut::new()),
+            pool: pool::ReadPool::new(config.read_budget),
+            sink_closed: AtomicBool::new(false),
+        };
+        Self {
+            framer: Framer::new(),
+            initialized: false,
+            shared: Arc::new(shared),
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// The limits advertised in reply to `limits@openssh.com`.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        ops::limits(&self.shared.config)
+    }
+
+    /// Current counters.
+    #[must_use]
+    pub fn stats(&self) -> SessionStats {
+        let s = &self.shared;
+        SessionStats {
+            write_in_flight: (s.write_total as usize)
+                .saturating_sub(s.write_budget.available_permits()),
+            peak_write_in_flight: s.peak_write.load(Ordering::Relaxed),
+            read_in_flight: (s.read_total as usize)
+                .saturating_sub(s.read_budget.available_permits()),
+            peak_read_in_flight: s.peak_read.load(Ordering::Relaxed),
+            pending: s.pending.load(Ordering::Relaxed),
+            open_handles: lock(&s.handles).len(),
+        }
+    }
+
+    /// Feeds bytes received on the channel. Parses packets and starts each request; awaits ONLY the write
+    /// budget (released when the disk write completes, before the reply is sent).
+    ///
+    /// Not cancel-safe: dropping the future while it waits for write budget loses the WRITE being started
+    /// (its packet is already out of the framer). Await it to completion, as `Handler::data` does.
+    ///
+    /// # Errors
+    /// When the session must be closed: malformed framing, a packet without an answerable id, a request before
+    /// INIT or a second INIT, more than `max_pending` outstanding non-write requests, or a closed sink. The
+    /// caller then closes the channel (and still calls [`SftpSession::finish`]).
+    pub async fn feed(&mut self, data: &[u8]) -> Result<(), SessionError> {
+        while let Some(done) = self.tasks.try_join_next() {
+            if let Err(e) = done {
+                tracing::error!(cause = %e, "sftp request task failed");
+            }
+        }
+        if self.shared.sink_closed.load(Ordering::Relaxed) {
+            return Err(SessionError::SinkClosed);
+        }
+        self.framer.push(data);
+        while let Some(packet) = self.framer.next_packet()? {
+            self.dispatch(packet).await?;
+        }
+        Ok(())
+    }
+
+    async fn dispatch(&mut self, packet: Bytes) -> Result<(), SessionError> {
+        let request = match parse(packet) {
+            Ok(r) => r,
+            Err(e) => return self.unparsable(e),
+        };
+        if let Request::Init { version, .. } = request {
+            if self.initialized {
+                return Err(SessionError::DuplicateInit);
+            }
+            self.initialized = true;
+            tracing::debug!(client_version = version, "sftp session initialised");
+            let sh = self.shared.clone();
+            self.tasks.spawn(async move {
+                let p = sh.encode(|b| encode_version(b, SFTP_VERSION, SERVER_EXTENSIONS));
+                sh.send(p).await;
+            });
+            return Ok(());
+        }
+        if !self.initialized {
+            return Err(SessionError::NotInitialized);
+        }
+        if let Request::Write {
+            id,
+            handle,
+            offset,
+            data,
+        } = request
+        {
+            let guard = lock(&self.shared.handles).guard(&handle);
+            let permit = if data.is_empty() {
+                None
+            } else {
+                let n = permits(data.len()).min(self.shared.write_total);
+                let permit = self
+                    .shared
+                    .write_budget
+                    .clone()
+                    .acquire_many_owned(n)
+                    .await
+                    .ok();
+                let used = (self.shared.write_total as usize)
+                    .saturating_sub(self.shared.write_budget.available_permits());
+                self.shared.peak_write.fetch_max(used, Ordering::Relaxed);
+                permit
+            };
+            let sh = self.shared.clone();
+            self.tasks
+                .spawn(ops::file::write(sh, id, guard, offset, data, permit));
+            return Ok(());
+        }
+        let pending = self.pending_guard()?;
+        let sh = self.shared.clone();
+        ops::spawn(&mut self.tasks, sh, pending, request);
+        Ok(())
+    }
+
+    fn pending_guard(&self) -> Result<PendingGuard, SessionError> {
+        let limit = self.shared.config.max_pending;
+        let now = self.shared.pending.fetch_add(1, Ordering::AcqRel) + 1;
+        let guard = PendingGuard(self.shared.clone());
+        if now > limit {
+            return Err(SessionError::TooManyRequests { limit });
+        }
+        Ok(guard)
+    }
+
+    /// A packet that did not parse: answer it when it has an id, else close the session.
+    fn unparsable(&mut self, err: ParseError) -> Result<(), SessionError> {
+        let Some(id) = err.id().filter(|_| self.initialized) else {
+            return Err(SessionError::Malformed(err));
+        };
+        let code = match err {
+            ParseError::UnknownType { .. } => StatusCode::OpUnsupported,
+            ParseError::Empty | ParseError::Malformed { .. } => StatusCode::BadMessage,
+        };
+        tracing::debug!(id, cause = %err, "unparsable sftp request");
+        let pending = self.pending_guard()?;
+        let sh = self.shared.clone();
+        self.tasks.spawn(async move {
+            sh.status(id, code, code.message()).await;
+            drop(pending);
+        });
+        Ok(())
+    }
+
+    /// The channel ended (EOF/close/disconnect): waits for in-flight requests, aborts uploads still open
+    /// (atomic mode: the temp file is removed, the old file stays), closes every handle.
+    pub async fn finish(self) {
+        let Self {
+            framer,
+            mut tasks,
+            shared,
+            ..
+        } = self;
+        drop(framer);
+        while let Some(done) = tasks.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(cause = %e, "sftp request task failed");
+            }
+        }
+        let entries = lock(&shared.handles).drain();
+        for entry in entries {
+            let object = entry.write().await.take();
+            ops::file::release(object).await;
+        }
+    }
+}
