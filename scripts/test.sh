@@ -35,6 +35,15 @@ command -v ssh >/dev/null && command -v ssh-keygen >/dev/null && command -v ssh-
 command -v ssh-keyscan >/dev/null || die "the OpenSSH client (ssh, ssh-keygen, ssh-keyscan) is required"
 command -v sshpass >/dev/null || apt_install sshpass
 command -v sshpass >/dev/null || die "sshpass is required"
+# tests/sftp_clients.rs drives rclone, lftp and Python paramiko (tests/clients/paramiko_client.py).
+command -v rclone >/dev/null || apt_install rclone
+command -v rclone >/dev/null || die "rclone is required"
+command -v lftp >/dev/null || apt_install lftp
+command -v lftp >/dev/null || die "lftp is required"
+command -v python3 >/dev/null || apt_install python3 python3-pip
+python3 -c "import paramiko" 2>/dev/null || python3 -m pip install -q paramiko \
+    || python3 -m pip install -q --break-system-packages paramiko || apt_install python3-paramiko
+python3 -c "import paramiko" 2>/dev/null || die "Python paramiko is required (python3 -m pip install paramiko)"
 # Both file-I/O modes are tested; io_uring must be allowed for that.
 if [ -r /proc/sys/kernel/io_uring_disabled ] && [ "$(cat /proc/sys/kernel/io_uring_disabled)" != 0 ]; then
     die "io_uring is disabled (kernel.io_uring_disabled=$(cat /proc/sys/kernel/io_uring_disabled)); the suite tests it"

@@ -2,8 +2,8 @@
 //! `ssh-keygen`, `ssh-keyscan`) and by `sshpass` for password and keyboard-interactive logins. Users are created
 //! through the REST API with `curl`.
 //!
-//! These tests cover the transport, host keys, authentication and the channel policy (only `pwd` runs as a
-//! command; unknown subsystems, shells and other commands are refused). SFTP itself is in `sftp.rs`.
+//! These tests cover the transport, host keys, authentication and the channel policy (`pwd`, `cd`, the hash
+//! commands and scp run; unknown subsystems, shells and other commands are refused). SFTP itself is in `sftp.rs`.
 #![forbid(unsafe_code)]
 
 use std::process::{Command, Output, Stdio};
@@ -125,7 +125,7 @@ fn logins_commands_and_channel_policy() {
         "dave by keyboard-interactive (denied): {out:?}"
     );
 
-    // Commands other than pwd, unknown subsystems and shells are refused cleanly.
+    // Commands not served, unknown subsystems and shells are refused cleanly.
     let out = ssh_key(&server, &alice_key, "alice", &[], &["ls", "-l"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
@@ -134,7 +134,14 @@ fn logins_commands_and_channel_policy() {
     );
     let out = ssh_key(&server, &alice_key, "alice", &[], &["md5sum", "/x"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(text(&out.stderr).contains("not supported yet"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("md5sum: /x: no such file"),
+        "{out:?}"
+    );
+    // Not in the default enabled_ssh_commands.
+    let out = ssh_key(&server, &alice_key, "alice", &[], &["sha512sum", "/x"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(text(&out.stderr).contains("not allowed"), "{out:?}");
     let out = ssh_key(
         &server,
         &alice_key,

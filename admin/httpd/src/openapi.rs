@@ -355,11 +355,15 @@ pub(crate) fn document() -> Value {
             }
             (None, _) => json!({"description": "OK"}),
         };
-        operation["responses"][if o.method == "post" && o.path.matches('/').count() == 3 {
+        // Adding to a collection answers 201 with the object, starting a scan 202, everything else 200.
+        let code = if o.method == "post" && o.request.is_some() && o.response.is_some() {
             "201"
+        } else if o.path.ends_with("/scan") {
+            "202"
         } else {
             "200"
-        }] = ok;
+        };
+        operation["responses"][code] = ok;
         if let Some(r) = o.request {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": reference(r)}}});
         }

@@ -76,7 +76,9 @@ pub struct SessionConfig {
     pub write_budget: usize,
     /// Bytes of READ data read and not yet handed to the transport. Default 4 MiB.
     pub read_budget: usize,
-    /// Outstanding non-write requests allowed; one more closes the session. Default 64.
+    /// Outstanding non-write requests allowed; one more closes the session. Default 1024: clients pipeline
+    /// READs (rclone/pkg/sftp keeps 64 per file in flight beside its other requests, paramiko's prefetch up to
+    /// one per 32 KiB of the file), and a waiting READ holds only its task until it gets read budget.
     pub max_pending: usize,
     /// Open handles per session; OPEN/OPENDIR past it fail with `FAILURE`. Default 256.
     pub max_handles: usize,
@@ -87,7 +89,7 @@ impl Default for SessionConfig {
         Self {
             write_budget: 4 << 20,
             read_budget: 4 << 20,
-            max_pending: 64,
+            max_pending: 1024,
             max_handles: 256,
         }
     }

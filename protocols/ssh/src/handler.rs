@@ -20,6 +20,8 @@ use russh::{Channel, ChannelId, ChannelOpenFailure, MethodKind, MethodSet, Pty};
 
 use crate::auth_client::{AuthClient, Credential};
 use crate::commands::{self, Command};
+use crate::hashsum;
+use crate::scp::{self, ScpInput};
 use crate::sftp::{self, VfsFactory};
 
 /// Session channels one connection may open (OpenSSH's `MaxSessions` default is 10).
@@ -67,6 +69,8 @@ pub(crate) struct SshHandler {
     io: Io,
     /// Open SFTP subsystems by channel.
     sftp: HashMap<ChannelId, SftpSession>,
+    /// Running scp sessions by channel; dropping one ends its input.
+    scp: HashMap<ChannelId, ScpInput>,
 }
 
 #[derive(Debug)]
@@ -111,6 +115,7 @@ impl SshHandler {
             verified: None,
             io,
             sftp: HashMap::new(),
+            scp: HashMap::new(),
         }
     }
 
@@ -277,6 +282,23 @@ impl SshHandler {
         session.close(channel)
     }
 
+    /// The authenticated user's storage (opening it completes without the loop's help, rule 3).
+    async fn open_vfs(&self) -> Option<ringway_vfs::Vfs> {
+        let user = self.verified.clone()?;
+        match self
+            .shared
+            .vfs
+            .open(Arc::clone(&user), self.io.clone())
+            .await
+        {
+            Ok(vfs) => Some(vfs),
+            Err(e) => {
+                tracing::warn!(user = %user.username, cause = %e, "cannot open the user's storage");
+                None
+            }
+        }
+    }
+
     fn user_for_log(&self) -> &str {
         self.user.as_deref().unwrap_or("")
     }
@@ -417,6 +439,7 @@ impl Handler for SshHandler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         self.channels = self.channels.saturating_sub(1);
+        self.scp.remove(&channel);
         if let Some(s) = self.sftp.remove(&channel) {
             sftp::finish(s, session.handle(), channel);
         }
@@ -428,6 +451,7 @@ impl Handler for SshHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.scp.remove(&channel);
         if let Some(s) = self.sftp.remove(&channel) {
             sftp::finish(s, session.handle(), channel);
         }
@@ -440,6 +464,17 @@ impl Handler for SshHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if let Some(input) = self.scp.get(&channel) {
+            if !input.feed(data).await {
+                tracing::info!(
+                    user = self.user_for_log(),
+                    "SCP session closed: the client floods"
+                );
+                self.scp.remove(&channel);
+                session.close(channel)?;
+            }
+            return Ok(());
+        }
         let Some(s) = self.sftp.get_mut(&channel) else {
             return Ok(());
         };
@@ -598,6 +633,23 @@ impl Handler for SshHandler {
             Command::Pwd => {
                 tracing::info!(user = self.user_for_log(), command = "pwd", "SSH command");
                 Self::finish_exec(session, channel, "/\n", "", 0)
+            }
+            Command::Cd => Self::finish_exec(session, channel, "", "", 0),
+            Command::Hash { algorithm, paths } => {
+                let Some(vfs) = self.open_vfs().await else {
+                    return Self::finish_exec(session, channel, "", "cannot open storage\n", 1);
+                };
+                hashsum::spawn(vfs, session.handle(), channel, algorithm, paths);
+                Ok(())
+            }
+            Command::Scp(args) => {
+                let Some(vfs) = self.open_vfs().await else {
+                    return Self::finish_exec(session, channel, "", "cannot open storage\n", 1);
+                };
+                tracing::info!(user = self.user_for_log(), direction = ?args.direction, "SCP session started");
+                let input = scp::start(vfs, session.handle(), channel, args);
+                self.scp.insert(channel, input);
+                Ok(())
             }
             Command::Refused { name, message } => {
                 tracing::info!(user = self.user_for_log(), command = %name, "SSH command refused");

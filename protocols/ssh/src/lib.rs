@@ -14,7 +14,10 @@ mod algorithms;
 mod auth_client;
 mod commands;
 mod handler;
+mod hashsum;
 mod hostkeys;
+mod scp;
+mod scp_proto;
 mod sftp;
 
 use std::future::Future;

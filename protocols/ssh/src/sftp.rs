@@ -74,10 +74,12 @@ pub(crate) fn start(
     SftpSession::new(vfs, Arc::new(ChannelSink { handle, channel }), config)
 }
 
-/// Ends a session off the loop: waits for its replies, then closes the channel.
+/// Ends a session off the loop: waits for its replies, then sends exit status 0 and closes the channel.
 pub(crate) fn finish(session: SftpSession, handle: Handle, channel: ChannelId) {
     tokio::spawn(async move {
         session.finish().await;
+        // OpenSSH's scp in SFTP mode fails unless the subsystem ends with exit status 0, as sftp-server does.
+        let _ = handle.exit_status_request(channel, 0).await;
         let _ = handle.eof(channel).await;
         let _ = handle.close(channel).await;
     });
