@@ -45,7 +45,9 @@ use ringway_sftp_proto::{
     encode_status, encode_version, parse,
 };
 use ringway_vfs::Vfs;
-use tokio::sync::Semaphore;
+use std::collections::HashMap;
+
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use crate::handles::HandleTable;
@@ -250,6 +252,10 @@ pub struct SftpSession {
     initialized: bool,
     shared: Arc<Shared>,
     tasks: JoinSet<()>,
+    /// Per handle, the signal that the latest WRITE's reply has been sent. WRITE replies on one handle go out
+    /// in request order even though the writes run concurrently: paramiko's pipelined upload waits for its
+    /// acknowledgements strictly in order and hangs if one arrives early (OpenSSH's sftp-server is sequential).
+    write_order: HashMap<Vec<u8>, oneshot::Receiver<()>>,
 }
 
 impl SftpSession {
@@ -279,6 +285,7 @@ impl SftpSession {
             initialized: false,
             shared: Arc::new(shared),
             tasks: JoinSet::new(),
+            write_order: HashMap::new(),
         }
     }
 
@@ -375,10 +382,16 @@ impl SftpSession {
                 self.shared.peak_write.fetch_max(used, Ordering::Relaxed);
                 permit
             };
+            let (done, next) = oneshot::channel();
+            let previous = self.write_order.insert(handle.to_vec(), next);
+            let order = ops::file::ReplyOrder { previous, done };
             let sh = self.shared.clone();
             self.tasks
-                .spawn(ops::file::write(sh, id, guard, offset, data, permit));
+                .spawn(ops::file::write(sh, id, guard, offset, data, permit, order));
             return Ok(());
+        }
+        if let Request::Close { handle, .. } = &request {
+            self.write_order.remove(handle.as_ref());
         }
         let pending = self.pending_guard()?;
         let sh = self.shared.clone();

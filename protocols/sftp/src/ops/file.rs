@@ -192,6 +192,13 @@ pub(crate) async fn read(sh: Arc<Shared>, id: u32, guard: Option<Guard>, offset:
     }
 }
 
+/// Keeps WRITE replies on one handle in request order: wait for the previous one, then signal the next.
+#[derive(Debug)]
+pub(crate) struct ReplyOrder {
+    pub(crate) previous: Option<tokio::sync::oneshot::Receiver<()>>,
+    pub(crate) done: tokio::sync::oneshot::Sender<()>,
+}
+
 pub(crate) async fn write(
     sh: Arc<Shared>,
     id: u32,
@@ -199,17 +206,28 @@ pub(crate) async fn write(
     offset: u64,
     data: Bytes,
     permit: Option<OwnedSemaphorePermit>,
+    order: ReplyOrder,
 ) {
-    let Some(Object::Upload(up)) = guard.as_deref().and_then(Option::as_ref) else {
-        drop(permit);
-        return sh.invalid_handle(id).await;
+    let res = match guard.as_deref().and_then(Option::as_ref) {
+        Some(Object::Upload(up)) => {
+            let (res, data) = up.upload.write_at(data, offset).await;
+            drop(data);
+            Some(res)
+        }
+        _ => None,
     };
-    let (res, data) = up.upload.write_at(data, offset).await;
-    // Rule 3: the budget is released on disk completion, before the reply.
-    drop(data);
+    // Rule 3: the budget is released on disk completion, before the reply (and before waiting for the
+    // previous reply, which needs nothing from the session loop).
     drop(permit);
     drop(guard);
-    reply_unit(&sh, id, res).await;
+    if let Some(previous) = order.previous {
+        let _ = previous.await;
+    }
+    match res {
+        Some(res) => reply_unit(&sh, id, res).await,
+        None => sh.invalid_handle(id).await,
+    }
+    let _ = order.done.send(());
 }
 
 pub(crate) async fn fstat(sh: Arc<Shared>, id: u32, guard: Option<Guard>) {
