@@ -142,23 +142,41 @@ pub fn keygen_type(dir: &Path, name: &str, kind: &str) -> (PathBuf, String) {
     (path, public.trim().to_owned())
 }
 
+/// `-o` options every OpenSSH client (`ssh`, `scp`, `sftp`) in the tests gets: no known_hosts, only the given
+/// identity, no agent.
+pub const CLIENT_OPTIONS: [&str; 8] = [
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "IdentityAgent=none",
+];
+
+/// Deterministic content that is not all zeros (xorshift), for transfer checks.
+#[must_use]
+pub fn content(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v = Vec::with_capacity(len + 8);
+    while v.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    v.truncate(len);
+    v
+}
+
 /// The OpenSSH client options every test uses: no config file, no known_hosts, no agent, a time limit.
 pub fn base_ssh(server: &Server) -> Command {
     let mut cmd = Command::new("timeout");
     cmd.args(["60", "ssh", "-F", "/dev/null", "-p"])
         .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "ConnectTimeout=10",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-        ])
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "ConnectTimeout=10"])
         .stdin(Stdio::null());
     cmd
 }
@@ -211,18 +229,8 @@ pub fn ssh_key_and_password(
         .env("SSHPASS", password)
         .args(["timeout", "60", "ssh", "-F", "/dev/null", "-p"])
         .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "NumberOfPasswordPrompts=1",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-        ])
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "NumberOfPasswordPrompts=1"])
         .arg("-o")
         .arg(format!("PreferredAuthentications={methods}"));
     match key {

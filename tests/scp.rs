@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ringway_tests::Server;
-use ringway_tests::client::{Admin, env, keygen, ssh_key, text, user};
+use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, ssh_key, text, user};
 use serde_json::json;
 
 /// `scp` with the common client options, as `name` with `key`.
@@ -15,19 +15,8 @@ fn scp_cmd(server: &Server, key: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("timeout");
     cmd.args(["300", "scp", "-F", "/dev/null", "-P"])
         .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-            "-i",
-        ])
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "BatchMode=yes", "-i"])
         .arg(key)
         .args(args)
         .stdin(Stdio::null());
@@ -48,20 +37,6 @@ fn ok(out: &Output, what: &str, server: &Server) {
         text(&out.stderr),
         server.log()
     );
-}
-
-/// Deterministic content that is not all zeros (xorshift).
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(len + 8);
-    while v.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(len);
-    v
 }
 
 fn sha256(path: &Path) -> String {

@@ -7,26 +7,15 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use ringway_tests::Server;
-use ringway_tests::client::{Admin, env, keygen, text, user};
+use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, text, user};
 
 /// Runs `sftp -b -` with `batch` on stdin as `name` with `key`; `extra` adds client options.
 fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) -> Output {
     let mut cmd = Command::new("timeout");
     cmd.args(["300", "sftp", "-F", "/dev/null", "-b", "-", "-P"])
         .arg(server.ssh.port().to_string())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-            "-i",
-        ])
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "BatchMode=yes", "-i"])
         .arg(key)
         .args(extra)
         .arg(format!("{name}@127.0.0.1"))
@@ -54,20 +43,6 @@ fn ok(out: &Output, what: &str, server: &Server) -> String {
         server.log()
     );
     text(&out.stdout)
-}
-
-/// Deterministic content that is not all zeros (xorshift).
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(len + 8);
-    while v.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(len);
-    v
 }
 
 #[test]

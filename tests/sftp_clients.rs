@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ringway_tests::client::{Admin, env, keygen, text, user};
+use ringway_tests::client::{Admin, content, env, keygen, text, user};
 use ringway_tests::{Server, http_get};
 use serde_json::{Value, json};
 
@@ -33,20 +33,6 @@ fn log_tail(server: &Server) -> String {
         .filter(|l| !l.contains("\"russh::") && !l.contains("\"sqlx::"))
         .collect();
     lines[lines.len().saturating_sub(80)..].join("\n")
-}
-
-/// Deterministic content that is not all zeros (xorshift).
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(len + 8);
-    while v.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(len);
-    v
 }
 
 /// A server, a user `name` with password `<name>-pass-1` and an Ed25519 key, and the user's home on disk (made
