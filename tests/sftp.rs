@@ -183,36 +183,144 @@ fn resume_in_atomic_with_resume_mode() {
     assert_eq!(std::fs::read(local.join("part.back")).unwrap(), big);
 }
 
-#[test]
-fn large_transfers_under_both_aead_ciphers() {
+/// Writes `len` bytes of [`content`] to `path` in 1 MiB pieces (no gigabyte buffer in memory); returns their
+/// sha256.
+fn write_content(path: &Path, len: usize, seed: u64) -> String {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut left = len;
+    let mut piece = 0;
+    while left > 0 {
+        let n = left.min(1 << 20);
+        f.write_all(&content(n, seed.wrapping_add(piece))).unwrap();
+        left -= n;
+        piece += 1;
+    }
+    f.flush().unwrap();
+    drop(f);
+    sha256(path)
+}
+
+/// sha256 of a file, by `sha256sum`.
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    assert!(
+        out.status.success(),
+        "sha256sum {}: {out:?}",
+        path.display()
+    );
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// A user `name` with a key, and a local directory for the client's files.
+fn transfer_fixture(
+    name: &str,
+) -> (
+    Server,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
     let server = Server::start(&env("admin"));
-    let dir = server.dir.path();
+    let dir = server.dir.path().to_owned();
     let admin = Admin::login(&server, "admin");
-    let (key, public) = keygen(dir, "bob_key");
-    admin.create_user(&user("bob", "bob-pass-1", &[&public], dir));
-    let home = dir.join("homes").join("bob");
+    let (key, public) = keygen(&dir, &format!("{name}_key"));
+    admin.create_user(&user(name, &format!("{name}-pass-1"), &[&public], &dir));
+    let home = dir.join("homes").join(name);
     let local = dir.join("local");
     std::fs::create_dir_all(&local).unwrap();
-    let data = content(128 << 20, 3);
-    std::fs::write(local.join("big.bin"), &data).unwrap();
-    let l = local.display();
+    (server, key, home, local)
+}
+
+/// One put and one get of `file` with `extra` client options, both checked by sha256.
+fn round_trip(
+    server: &Server,
+    key: &Path,
+    name: &str,
+    home: &Path,
+    file: &Path,
+    sum: &str,
+    extra: &[&str],
+) {
+    let back = file.with_extension("back");
+    let out = sftp(
+        server,
+        key,
+        name,
+        extra,
+        &format!(
+            "put {} /big.bin\nget /big.bin {}\n",
+            file.display(),
+            back.display()
+        ),
+    );
+    ok(&out, &format!("{extra:?}"), server);
+    assert_eq!(
+        sha256(&home.join("big.bin")),
+        sum,
+        "{extra:?}: upload differs"
+    );
+    assert_eq!(sha256(&back), sum, "{extra:?}: download differs");
+    std::fs::remove_file(&back).unwrap();
+    std::fs::remove_file(home.join("big.bin")).unwrap();
+}
+
+#[test]
+fn large_transfers_under_both_aead_ciphers() {
+    let (server, key, home, local) = transfer_fixture("bob");
+    let file = local.join("big.bin");
+    let sum = write_content(&file, 1 << 30, 3);
     for cipher in ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"] {
-        let out = sftp(
+        round_trip(&server, &key, "bob", &home, &file, &sum, &["-c", cipher]);
+    }
+}
+
+/// The stall an earlier russh prototype hit: large transfers while the client forces a key exchange every few
+/// MiB, repeated, then a client that reads and writes slowly (bandwidth-limited) with frequent rekeys. Each
+/// transfer must complete and match.
+#[test]
+fn repeated_transfers_with_forced_rekeys_and_a_slow_client() {
+    let (server, key, home, local) = transfer_fixture("rita");
+    let file = local.join("big.bin");
+    let sum = write_content(&file, 256 << 20, 11);
+    for round in 0..3 {
+        let cipher = if round % 2 == 0 {
+            "aes128-gcm@openssh.com"
+        } else {
+            "chacha20-poly1305@openssh.com"
+        };
+        round_trip(
             &server,
             &key,
-            "bob",
-            &["-c", cipher],
-            &format!("put {l}/big.bin /big.bin\nget /big.bin {l}/big.back\n"),
+            "rita",
+            &home,
+            &file,
+            &sum,
+            &["-c", cipher, "-o", "RekeyLimit=4M"],
         );
-        ok(&out, cipher, &server);
-        assert!(
-            std::fs::read(home.join("big.bin")).unwrap() == data,
-            "{cipher}: upload differs"
-        );
-        assert!(
-            std::fs::read(local.join("big.back")).unwrap() == data,
-            "{cipher}: download differs"
-        );
-        std::fs::remove_file(local.join("big.back")).unwrap();
     }
+    let slow = local.join("slow.bin");
+    let slow_sum = write_content(&slow, 48 << 20, 12);
+    // -l is in Kbit/s: 80000 is 10 MB/s, about 5 s each way.
+    round_trip(
+        &server,
+        &key,
+        "rita",
+        &home,
+        &slow,
+        &slow_sum,
+        &["-l", "80000", "-o", "RekeyLimit=1M"],
+    );
+    ok(
+        &sftp(&server, &key, "rita", &[], "pwd\n"),
+        "a login after the soak",
+        &server,
+    );
+    assert!(!server.log().contains("panicked"), "{}", server.log());
 }

@@ -478,3 +478,91 @@ fn multi_step_login_public_key_then_password() {
     assert!(log.contains("a second step is required"), "{log}");
     assert!(log.contains("publickey+password"), "{log}");
 }
+
+/// `ssh -N` with a key: logs in and holds the connection open without a channel, until killed.
+fn hold_connection(server: &Server, key: &std::path::Path, user: &str) -> std::process::Child {
+    // Not `base_ssh`: its 60-second time limit would end the connection before the server's idle timeout.
+    let mut cmd = Command::new("ssh");
+    cmd.args(["-F", "/dev/null", "-p"])
+        .arg(server.ssh.port().to_string())
+        .args(ringway_tests::client::CLIENT_OPTIONS)
+        .args(["-N", "-o", "BatchMode=yes", "-i"])
+        .arg(key)
+        .arg(format!("{user}@127.0.0.1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd.spawn().expect("run ssh -N")
+}
+
+/// Waits until the server lists `n` connections of `user` (the REST connection list).
+fn wait_connections(admin: &Admin, user: &str, n: usize) {
+    for _ in 0..200 {
+        let (_, list) = admin.get("/api/v2/connections");
+        let live = list
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|c| c["username"] == user).count());
+        if live == n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "{user} never had {n} connection(s): {:?}",
+        admin.get("/api/v2/connections")
+    );
+}
+
+#[test]
+fn max_sessions_per_user_and_idle_timeout() {
+    // A one-minute idle timeout (the setting is in minutes, as in the reference product).
+    let mut vars = env("root");
+    vars.push(("RINGWAY_COMMON__IDLE_TIMEOUT", "1"));
+    let server = Server::start(&vars);
+    let admin = Admin::login(&server, "root");
+    let keys = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(keys.path(), "gina");
+    let mut gina = user("gina", "gina-pass-1", &[&public], server.dir.path());
+    gina["max_sessions"] = json!(2);
+    admin.create_user(&gina);
+    admin.create_user(&user("hank", "hank-pass-1", &[&public], server.dir.path()));
+
+    let started = std::time::Instant::now();
+    let mut first = hold_connection(&server, &key, "gina");
+    wait_connections(&admin, "gina", 1);
+    let mut second = hold_connection(&server, &key, "gina");
+    wait_connections(&admin, "gina", 2);
+    // A third login is one too many for gina; hank, with no limit, is not affected.
+    assert_refused(
+        &ssh_key(&server, &key, "gina", &[], &["pwd"]),
+        "gina's third session",
+    );
+    assert!(
+        server.log().contains("too many sessions"),
+        "the log names the reason:\n{}",
+        server.log()
+    );
+    assert_pwd(
+        &ssh_key(&server, &key, "hank", &[], &["pwd"]),
+        "hank",
+        &server,
+    );
+    // A place frees when a session ends.
+    second.kill().unwrap();
+    second.wait().unwrap();
+    wait_connections(&admin, "gina", 1);
+    assert_pwd(
+        &ssh_key(&server, &key, "gina", &[], &["pwd"]),
+        "gina after one left",
+        &server,
+    );
+
+    // The held connection sends nothing: the server closes it after the idle timeout.
+    let status = first.wait().unwrap();
+    let idle = started.elapsed();
+    assert!(
+        idle >= std::time::Duration::from_secs(55)
+            && idle < std::time::Duration::from_secs(59 + 30),
+        "closed after {idle:?} ({status})"
+    );
+    wait_connections(&admin, "gina", 0);
+}

@@ -373,12 +373,30 @@ impl Backend for LocalBackend {
         let raw = raw
             .into_string()
             .map_err(|_| StorageError::new(ErrorKind::InvalidPath))?;
-        // Show relative targets as paths from the backend's root when they stay inside it.
+        // Answer with the target as a path from the backend's root. A target that leads out of the root (an
+        // absolute path elsewhere on disk, or too many `..`) is refused rather than shown: the client must learn
+        // nothing about the server's disk.
+        let outside = || {
+            StorageError::with_context(
+                ErrorKind::OutsideRoot,
+                format!("readlink {path}: the link points outside the root"),
+            )
+        };
         if raw.starts_with('/') {
-            return Ok(raw);
+            let below_root = Path::new(&raw)
+                .strip_prefix(&self.root_path)
+                .ok()
+                .and_then(|r| r.to_str())
+                .ok_or_else(outside)?;
+            return VirtualPath::root()
+                .join(below_root)
+                .map(|p| p.to_string())
+                .map_err(|_| outside());
         }
         let base = path.parent().unwrap_or_else(VirtualPath::root);
-        Ok(base.join(&raw).map(|p| p.to_string()).unwrap_or(raw))
+        base.join(&raw)
+            .map(|p| p.to_string())
+            .map_err(|_| outside())
     }
 
     async fn hard_link(&self, from: &VirtualPath, to: &VirtualPath) -> Result<()> {

@@ -653,6 +653,10 @@ async fn confinement(mode: IoMode) {
     symlink("../outside/created", fx.host("/rel_new")).expect("setup: symlink");
     symlink(fx.outside.join("created"), fx.host("/abs_new")).expect("setup: symlink");
     fx.put("/a", b"inside");
+    // A link made on disk with an absolute target inside the root reads back as a path from the root.
+    symlink(fx.host("/a"), fx.host("/abs_in")).expect("setup: symlink");
+    assert_eq!(b.readlink(&vp("/abs_in")).await.expect("readlink"), "/a");
+    std::fs::remove_file(fx.host("/abs_in")).expect("setup: remove");
     let outside_before = snapshot(&fx.outside);
     let root_before = snapshot(&fx.root);
 
@@ -675,6 +679,8 @@ async fn confinement(mode: IoMode) {
             "{link}"
         );
         assert_outside(b.stat(&p).await, &format!("stat {link}"));
+        // readlink must not show where on the server's disk the link leads.
+        assert_outside(b.readlink(&p).await, &format!("readlink {link}"));
         assert_outside(b.open_read(&p).await, &format!("open_read {link}"));
         assert_outside(b.list(&p).await, &format!("list {link}"));
         for a in attrs {

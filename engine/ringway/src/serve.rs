@@ -197,6 +197,8 @@ fn ssh_listeners(
         SshServer::new(
             &config.sftpd,
             &args.config_dir,
+            (config.common.idle_timeout > 0)
+                .then(|| Duration::from_secs(config.common.idle_timeout.saturating_mul(60))),
             auth,
             crate::storage::vfs_factory(
                 ringway_vfs::UploadMode::from_config(config.common.upload_mode)

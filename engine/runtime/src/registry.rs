@@ -82,6 +82,29 @@ impl Registry {
         }
     }
 
+    /// Records the user of connection `id` unless that user already has `limit` other live connections (0 means
+    /// no limit); on refusal, returns how many they have. Counting and recording happen under one lock, so two
+    /// concurrent logins cannot both take the last place.
+    ///
+    /// # Errors
+    /// The number of the user's other live connections when it has reached `limit`.
+    pub fn claim_user(&self, id: u64, username: &str, limit: usize) -> Result<(), usize> {
+        let mut entries = self.lock();
+        if limit > 0 {
+            let live = entries
+                .values()
+                .filter(|e| e.info.id != id && e.info.username.as_deref() == Some(username))
+                .count();
+            if live >= limit {
+                return Err(live);
+            }
+        }
+        if let Some(e) = entries.get_mut(&id) {
+            e.info.username = Some(username.to_owned());
+        }
+        Ok(())
+    }
+
     /// A snapshot of every live connection, by id.
     #[must_use]
     pub fn list(&self) -> Vec<ConnectionInfo> {

@@ -15,9 +15,12 @@
 //! - **Reads are bounded in the task.** A READ is clamped to 255 KiB (what `limits@openssh.com` advertises) and
 //!   to what the file holds, takes that many bytes of the read budget inside its task and releases them only
 //!   after `ReplySink::send` returns, so queued DATA replies never exceed the budget.
-//! - **Non-write requests are capped, not blocked.** More than [`SessionConfig::max_pending`] outstanding
-//!   non-write requests is a protocol violation ([`SessionError::TooManyRequests`]): blocking would stop the
-//!   transport from reading window adjustments.
+//! - **Non-write requests are capped, not blocked.** At most [`SessionConfig::max_pending`] non-write requests
+//!   run as tasks; READs past that wait in a compact queue (a few dozen bytes each, up to
+//!   [`SessionConfig::max_queued_reads`]) and start as running requests finish, because clients pipeline whole
+//!   files of READs (paramiko's `get()` sends one per 32 KiB before reading a reply). Past both limits the
+//!   session closes ([`SessionError::TooManyRequests`]): blocking would stop the transport from reading window
+//!   adjustments.
 //! - **Handles are ordered.** A request on a handle takes a read guard on it in `feed`, in packet order; CLOSE
 //!   removes the handle and then waits for the guards taken before it, so every operation sent before a CLOSE
 //!   finishes before the upload is committed (atomic rename) or the file closed.
@@ -45,7 +48,7 @@ use ringway_sftp_proto::{
     encode_status, encode_version, parse,
 };
 use ringway_vfs::Vfs;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
@@ -82,6 +85,9 @@ pub struct SessionConfig {
     /// READs (rclone/pkg/sftp keeps 64 per file in flight beside its other requests, paramiko's prefetch up to
     /// one per 32 KiB of the file), and a waiting READ holds only its task until it gets read budget.
     pub max_pending: usize,
+    /// READs waiting for a running slot once `max_pending` requests run; one more closes the session. Default
+    /// 262,144 (about 10 MiB): a client prefetching a whole 8 GiB file in 32 KiB READs fits.
+    pub max_queued_reads: usize,
     /// Open handles per session; OPEN/OPENDIR past it fail with `FAILURE`. Default 256.
     pub max_handles: usize,
 }
@@ -92,6 +98,7 @@ impl Default for SessionConfig {
             write_budget: 4 << 20,
             read_budget: 4 << 20,
             max_pending: 1024,
+            max_queued_reads: 256 * 1024,
             max_handles: 256,
         }
     }
@@ -112,7 +119,7 @@ pub enum SessionError {
     /// A second INIT.
     #[error("second SFTP INIT")]
     DuplicateInit,
-    /// More outstanding non-write requests than allowed.
+    /// More outstanding non-write requests than allowed (running, plus queued READs).
     #[error("more than {limit} outstanding SFTP requests")]
     TooManyRequests {
         /// [`SessionConfig::max_pending`].
@@ -159,6 +166,8 @@ pub(crate) struct Shared {
     peak_write: AtomicUsize,
     peak_read: AtomicUsize,
     pending: AtomicUsize,
+    /// READs waiting for a running slot, in arrival order.
+    queued_reads: Mutex<VecDeque<QueuedRead>>,
     pub(crate) handles: Mutex<HandleTable>,
     arena: Mutex<BytesMut>,
     /// Read buffers, returned after the transport let go of them.
@@ -236,12 +245,41 @@ impl Shared {
     }
 }
 
-/// Decrements the outstanding non-write count when a request's task ends.
+/// A READ waiting for a running slot: its handle guard is taken in packet order, like a running request's.
+struct QueuedRead {
+    id: u32,
+    guard: Option<handles::Guard>,
+    offset: u64,
+    len: u32,
+}
+
+/// Decrements the outstanding non-write count when a request's task ends, and hands the freed slot to the
+/// next queued READ.
 pub(crate) struct PendingGuard(Arc<Shared>);
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {
         self.0.pending.fetch_sub(1, Ordering::AcqRel);
+        pump_queued_reads(&self.0);
+    }
+}
+
+/// Starts queued READs while running slots are free. Called after a slot frees and after a READ is queued;
+/// the queue lock orders the two, so a queued READ is never left behind with a slot free.
+fn pump_queued_reads(sh: &Arc<Shared>) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let mut queue = lock(&sh.queued_reads);
+    while !queue.is_empty() && sh.pending.load(Ordering::Acquire) < sh.config.max_pending {
+        let Some(q) = queue.pop_front() else { break };
+        sh.pending.fetch_add(1, Ordering::AcqRel);
+        let pending = PendingGuard(Arc::clone(sh));
+        let sh = Arc::clone(sh);
+        rt.spawn(async move {
+            ops::file::read(sh, q.id, q.guard, q.offset, q.len).await;
+            drop(pending);
+        });
     }
 }
 
@@ -275,6 +313,7 @@ impl SftpSession {
             peak_write: AtomicUsize::new(0),
             peak_read: AtomicUsize::new(0),
             pending: AtomicUsize::new(0),
+            queued_reads: Mutex::new(VecDeque::new()),
             handles: Mutex::new(HandleTable::new(config.max_handles)),
             arena: Mutex::new(BytesMut::new()),
             pool: pool::ReadPool::new(config.read_budget),
@@ -393,6 +432,33 @@ impl SftpSession {
         if let Request::Close { handle, .. } = &request {
             self.write_order.remove(handle.as_ref());
         }
+        if let Request::Read {
+            id,
+            handle,
+            offset,
+            len,
+        } = &request
+        {
+            let sh = &self.shared;
+            let mut queue = lock(&sh.queued_reads);
+            if !queue.is_empty() || sh.pending.load(Ordering::Acquire) >= sh.config.max_pending {
+                if queue.len() >= sh.config.max_queued_reads {
+                    return Err(SessionError::TooManyRequests {
+                        limit: sh.config.max_pending + sh.config.max_queued_reads,
+                    });
+                }
+                let guard = lock(&sh.handles).guard(handle);
+                queue.push_back(QueuedRead {
+                    id: *id,
+                    guard,
+                    offset: *offset,
+                    len: *len,
+                });
+                drop(queue);
+                pump_queued_reads(sh);
+                return Ok(());
+            }
+        }
         let pending = self.pending_guard()?;
         let sh = self.shared.clone();
         ops::spawn(&mut self.tasks, sh, pending, request);
@@ -438,6 +504,8 @@ impl SftpSession {
             ..
         } = self;
         drop(framer);
+        // Queued READs will not be answered; dropping them releases their handle guards.
+        lock(&shared.queued_reads).clear();
         while let Some(done) = tasks.join_next().await {
             if let Err(e) = done {
                 tracing::error!(cause = %e, "sftp request task failed");

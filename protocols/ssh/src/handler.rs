@@ -156,11 +156,19 @@ impl SshHandler {
     }
 
     fn accept(&mut self, user: &str, method: &'static str) -> Auth {
-        self.verified = self
-            .candidate
-            .take()
-            .filter(|u| u.username == user)
-            .map(Arc::new);
+        let verified = self.candidate.take().filter(|u| u.username == user);
+        // The user's session limit counts their connections over every protocol; the registry counts and
+        // records under one lock.
+        if let Some(registry) = self.shared.registry.get() {
+            let limit = verified
+                .as_ref()
+                .map_or(0, |u| usize::try_from(u.max_sessions).unwrap_or(0));
+            if let Err(live) = registry.claim_user(self.conn_id, user, limit) {
+                let reason = format!("too many sessions ({live} open, max_sessions {limit})");
+                return self.refuse(user, method, &reason);
+            }
+        }
+        self.verified = verified.map(Arc::new);
         self.user = Some(user.to_owned());
         self.method = method;
         Auth::Accept
@@ -406,9 +414,6 @@ impl Handler for SshHandler {
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
         let user = self.user_for_log().to_owned();
         tracing::info!(user = %user, ip = %self.peer.ip(), method = self.method, "SSH login");
-        if let Some(registry) = self.shared.registry.get() {
-            registry.set_username(self.conn_id, &user);
-        }
         Ok(())
     }
 

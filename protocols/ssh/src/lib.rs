@@ -92,13 +92,15 @@ impl std::fmt::Debug for SshServer {
 
 impl SshServer {
     /// Builds the server from the `sftpd` section: loads or generates the host keys in `config_dir`, reads the
-    /// banner and validates the algorithm lists.
+    /// banner and validates the algorithm lists. A connection with no traffic for `idle_timeout` (from
+    /// `common.idle_timeout`; `None` disables it) is closed.
     ///
     /// # Errors
     /// [`SetupError`] naming the file or setting at fault.
     pub fn new(
         sftpd: &SftpdConfig,
         config_dir: &Path,
+        idle_timeout: Option<Duration>,
         auth: AuthClient,
         vfs: VfsFactory,
     ) -> Result<Self, SetupError> {
@@ -152,6 +154,7 @@ impl SshServer {
                 .filter(|n| *n > 0)
                 .unwrap_or(DEFAULT_MAX_AUTH_TRIES),
             nodelay: true,
+            inactivity_timeout: idle_timeout,
             ..russh::server::Config::default()
         };
         let shared = Shared {
