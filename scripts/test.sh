@@ -38,6 +38,9 @@ command -v sshpass >/dev/null || die "sshpass is required"
 # tests/sftp_clients.rs drives rclone, lftp and Python paramiko (tests/clients/paramiko_client.py).
 command -v rclone >/dev/null || apt_install rclone
 command -v rclone >/dev/null || die "rclone is required"
+# The perf harness (run once in quick mode below) starts OpenSSH's sshd as a peer.
+[ -x /usr/sbin/sshd ] || apt_install openssh-server
+[ -x /usr/sbin/sshd ] || die "openssh-server is required (the perf harness's OpenSSH peer)"
 command -v lftp >/dev/null || apt_install lftp
 command -v lftp >/dev/null || die "lftp is required"
 command -v python3 >/dev/null || apt_install python3 python3-pip
@@ -99,5 +102,8 @@ cargo test --workspace --all-targets --locked
 
 step "cargo test --doc"
 cargo test --workspace --doc --locked
+
+step "perf harness, quick mode: every SFTP case against OpenSSH and rclone (checks that it runs, not speed)"
+cargo run -p ringway-perf --locked -- sftp --quick --work-dir "${RINGWAY_PERF_WORK_DIR:-/var/tmp/ringway-perf-quick}"
 
 step "all tests passed"
