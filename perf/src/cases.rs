@@ -197,6 +197,8 @@ pub(crate) struct Sample {
     pub(crate) peak_rss_bytes: u64,
     /// Idle sessions: server memory (PSS of the process tree) added per session, in bytes.
     pub(crate) bytes_per_session: f64,
+    /// Idle sessions: the server tree's PSS with every session open, in bytes.
+    pub(crate) pss_bytes: u64,
 }
 
 /// Test data shared by every server: the source files and their digests, made once per work dir.
@@ -630,7 +632,7 @@ pub(crate) fn measure(
     work: impl FnOnce() -> Result<()>,
 ) -> Result<Sample> {
     server.settle(Duration::from_secs(10));
-    let cpu0 = procfs::tree_cpu(server.pid());
+    let cpu0 = server.cpu();
     let client0 = procfs::children_cpu();
     let peak = procfs::PeakRss::start(server.pid());
     let t0 = Instant::now();
@@ -642,9 +644,10 @@ pub(crate) fn measure(
     Ok(Sample {
         wall_s,
         amount,
-        server_cpu_s: procfs::tree_cpu(server.pid()) - cpu0,
+        server_cpu_s: server.cpu() - cpu0,
         client_cpu_s: procfs::children_cpu() - client0,
         peak_rss_bytes,
         bytes_per_session: 0.0,
+        pss_bytes: 0,
     })
 }

@@ -186,6 +186,10 @@ fn bench(protocol: Protocol, name: &'static str, opts: &Options) -> Result<()> {
                 .with_context(|| format!("start {}", p.name()))?,
         );
     }
+    let cpu_sources: Vec<(&'static str, &'static str)> = running
+        .iter()
+        .map(|r| (r.name, r.meter.describe()))
+        .collect();
     let mut rows: Vec<Row> = Vec::new();
     for c in &cases {
         for p in &peers {
@@ -256,6 +260,7 @@ fn bench(protocol: Protocol, name: &'static str, opts: &Options) -> Result<()> {
         load_before,
         load_after: procfs::load1(),
         versions,
+        cpu_sources,
         rows,
     };
     let md = report.markdown();

@@ -24,6 +24,7 @@ pub(crate) struct Summary {
     pub(crate) client_cpu: f64,
     pub(crate) peak_rss_mib: f64,
     pub(crate) kib_per_session: f64,
+    pub(crate) pss_mib: f64,
 }
 
 /// One case on one server: every run and their medians, or why it did not run.
@@ -74,6 +75,7 @@ impl Row {
             client_cpu: m(&|s| per(s, s.client_cpu_s)),
             peak_rss_mib: m(&|s| s.peak_rss_bytes as f64 / f64::from(1u32 << 20)),
             kib_per_session: m(&|s| s.bytes_per_session / 1024.0),
+            pss_mib: m(&|s| s.pss_bytes as f64 / f64::from(1u32 << 20)),
         });
     }
 }
@@ -91,6 +93,8 @@ pub(crate) struct Report {
     pub(crate) load_before: f64,
     pub(crate) load_after: f64,
     pub(crate) versions: Vec<(&'static str, String)>,
+    /// How each server's CPU time was read.
+    pub(crate) cpu_sources: Vec<(&'static str, &'static str)>,
     pub(crate) rows: Vec<Row>,
 }
 
@@ -128,7 +132,12 @@ impl Report {
             self.runs
         );
         for (name, v) in &self.versions {
-            let _ = writeln!(out, "- {name}: {v}");
+            let source = self
+                .cpu_sources
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, s)| s);
+            let _ = writeln!(out, "- {name}: {v} (server CPU from {source})");
         }
         let tables: [(Unit, &str, &str); 3] = [
             (
@@ -144,7 +153,7 @@ impl Report {
             (
                 Unit::Sessions,
                 "Idle sessions (memory per session: lower is better)",
-                "| case | server | KiB/session (PSS) | server CPU-ms/login | server RSS MiB holding them | logins/s | ringway/peer memory | |\n|---|---|--:|--:|--:|--:|--:|--|",
+                "| case | server | KiB/session (PSS) | server CPU-ms/login | server PSS MiB holding them | logins/s | ringway/peer memory | |\n|---|---|--:|--:|--:|--:|--:|--|",
             ),
         ];
         for (unit, title, header) in tables {
@@ -175,7 +184,7 @@ impl Report {
                     Unit::Sessions => writeln!(
                         out,
                         "| {} | {} | {:.0} | {:.1} | {:.0} | {:.0} | {rs} | |",
-                        r.case, r.server, s.kib_per_session, s.server_cpu, s.peak_rss_mib, s.rate
+                        r.case, r.server, s.kib_per_session, s.server_cpu, s.pss_mib, s.rate
                     ),
                     Unit::Bytes => writeln!(
                         out,

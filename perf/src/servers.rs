@@ -68,11 +68,18 @@ pub(crate) struct Running {
     /// How long the server may take to see files the harness puts into `home` behind its back (rclone caches
     /// directory listings).
     pub(crate) sees_changes_after: Duration,
+    /// Where its CPU time is read.
+    pub(crate) meter: crate::procfs::CpuMeter,
 }
 
 impl Running {
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// CPU seconds the server has used so far.
+    pub(crate) fn cpu(&self) -> f64 {
+        self.meter.cpu(self.pid())
     }
 
     /// Gives `path` (in `home`) to the login user, recursively.
@@ -109,14 +116,18 @@ impl Drop for Running {
             unsafe { libc::kill(pid, libc::SIGTERM) };
         }
         let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        let mut exited = false;
+        while !exited && Instant::now() < until {
+            exited = matches!(self.child.try_wait(), Ok(Some(_)));
+            if !exited {
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        self.meter.remove();
     }
 }
 
@@ -246,7 +257,7 @@ impl Peer for Ringway {
         let http_port = free_port()?;
         let log = config.join("ringway.log");
         let admin_password = "perf-admin-pw";
-        let mut child = Command::new(&ctx.ringway_bin)
+        let child = Command::new(&ctx.ringway_bin)
             .args([
                 "serve",
                 "--log-level",
@@ -266,7 +277,19 @@ impl Peer for Ringway {
             .stdin(Stdio::null())
             .spawn()
             .with_context(|| format!("start {}", ctx.ringway_bin.display()))?;
-        wait_ssh(ssh_port, &mut child, &log)?;
+        let meter = crate::procfs::CpuMeter::attach(child.id(), self.name());
+        // Built at once so that any failure below stops the server (Drop).
+        let mut running = Running {
+            name: self.name(),
+            child,
+            port: ssh_port,
+            home: home.clone(),
+            owner: None,
+            idle_procs: 1,
+            sees_changes_after: Duration::ZERO,
+            meter,
+        };
+        wait_ssh(ssh_port, &mut running.child, &log)?;
         let http: SocketAddr = ([127, 0, 0, 1], http_port).into();
         let token = http_request(
             http,
@@ -295,15 +318,7 @@ impl Peer for Ringway {
             &Auth::Bearer(&bearer),
             Some(&user.to_string()),
         )?;
-        Ok(Running {
-            name: self.name(),
-            child,
-            port: ssh_port,
-            home,
-            owner: None,
-            idle_procs: 1,
-            sees_changes_after: Duration::ZERO,
-        })
+        Ok(running)
     }
 }
 
@@ -427,7 +442,7 @@ impl Peer for OpenSsh {
                 sftp = sftp_server.display(),
             ),
         )?;
-        let mut child = Command::new(sshd)
+        let child = Command::new(sshd)
             .arg("-D")
             .arg("-f")
             .arg(&config)
@@ -436,8 +451,8 @@ impl Peer for OpenSsh {
             .stdin(Stdio::null())
             .spawn()
             .context("start sshd")?;
-        wait_ssh(port, &mut child, &log)?;
-        let running = Running {
+        let meter = crate::procfs::CpuMeter::attach(child.id(), self.name());
+        let mut running = Running {
             name: self.name(),
             child,
             port,
@@ -445,7 +460,9 @@ impl Peer for OpenSsh {
             owner: Some((uid, gid)),
             idle_procs: 1,
             sees_changes_after: Duration::ZERO,
+            meter,
         };
+        wait_ssh(port, &mut running.child, &log)?;
         running.settle(Duration::from_secs(5));
         Ok(running)
     }
@@ -565,7 +582,7 @@ impl Peer for Rclone {
         let port = free_port()?;
         let log = base.join("rclone.log");
         let _ = fs::remove_file(&log);
-        let mut child = Command::new("rclone")
+        let child = Command::new("rclone")
             .args(["serve", "sftp"])
             .arg(&home)
             .arg("--addr")
@@ -584,8 +601,8 @@ impl Peer for Rclone {
             .stdin(Stdio::null())
             .spawn()
             .context("start rclone serve sftp")?;
-        wait_ssh(port, &mut child, &log)?;
-        Ok(Running {
+        let meter = crate::procfs::CpuMeter::attach(child.id(), self.name());
+        let mut running = Running {
             name: self.name(),
             child,
             port,
@@ -593,7 +610,10 @@ impl Peer for Rclone {
             owner: None,
             idle_procs: 1,
             sees_changes_after: Duration::from_millis(1500),
-        })
+            meter,
+        };
+        wait_ssh(port, &mut running.child, &log)?;
+        Ok(running)
     }
 }
 

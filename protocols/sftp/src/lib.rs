@@ -147,8 +147,11 @@ pub struct SessionStats {
     pub open_handles: usize,
 }
 
-/// Size of a fresh reply arena chunk: small replies are split off it, one allocation per many replies.
+/// Largest reply arena chunk: small replies are split off it, one allocation per many replies. A session's first
+/// chunk is [`ARENA_FIRST`] and each next one doubles up to this, so an idle session holds 2 KiB, not 64.
 const ARENA_CHUNK: usize = 64 * 1024;
+/// First reply arena chunk of a session.
+const ARENA_FIRST: usize = 2 * 1024;
 /// Room below which the arena is refilled before encoding a reply.
 const ARENA_LOW: usize = 1024;
 /// 255 KiB: the largest READ served and WRITE expected (`limits@openssh.com`).
@@ -169,7 +172,8 @@ pub(crate) struct Shared {
     /// READs waiting for a running slot, in arrival order.
     queued_reads: Mutex<VecDeque<QueuedRead>>,
     pub(crate) handles: Mutex<HandleTable>,
-    arena: Mutex<BytesMut>,
+    /// The reply arena and the size of its next chunk.
+    arena: Mutex<(BytesMut, usize)>,
     /// Read buffers, returned after the transport let go of them.
     pub(crate) pool: pool::ReadPool,
     sink_closed: AtomicBool,
@@ -197,11 +201,13 @@ fn permits(n: usize) -> u32 {
 impl Shared {
     /// Encodes one reply into the arena and splits it off as its own `Bytes`.
     pub(crate) fn encode(&self, f: impl FnOnce(&mut BytesMut)) -> Bytes {
-        let mut arena = lock(&self.arena);
+        let mut guard = lock(&self.arena);
+        let (arena, next) = &mut *guard;
         if arena.capacity() - arena.len() < ARENA_LOW {
-            arena.reserve(ARENA_CHUNK);
+            arena.reserve(*next);
+            *next = (*next * 2).min(ARENA_CHUNK);
         }
-        f(&mut arena);
+        f(arena);
         arena.split().freeze()
     }
 
@@ -315,7 +321,7 @@ impl SftpSession {
             pending: AtomicUsize::new(0),
             queued_reads: Mutex::new(VecDeque::new()),
             handles: Mutex::new(HandleTable::new(config.max_handles)),
-            arena: Mutex::new(BytesMut::new()),
+            arena: Mutex::new((BytesMut::new(), ARENA_FIRST)),
             pool: pool::ReadPool::new(config.read_budget),
             sink_closed: AtomicBool::new(false),
         };
