@@ -324,3 +324,74 @@ fn repeated_transfers_with_forced_rekeys_and_a_slow_client() {
     );
     assert!(!server.log().contains("panicked"), "{}", server.log());
 }
+
+/// SIGTERM while an upload is running: the server stops accepting, lets the transfer finish (within
+/// `engine.grace_time`), closes the idle connection at once, and exits 0; the uploaded file is complete.
+#[test]
+fn shutdown_lets_a_running_transfer_finish() {
+    let mut server =
+        Server::start(&[env("admin"), vec![("RINGWAY_ENGINE__GRACE_TIME", "60")]].concat());
+    let dir = server.dir.path().to_owned();
+    let admin = Admin::login(&server, "admin");
+    let (key, public) = keygen(&dir, "sam_key");
+    admin.create_user(&user("sam", "sam-pass-1", &[&public], &dir));
+    let home = dir.join("homes").join("sam");
+    let file = dir.join("up.bin");
+    // 8 MiB at 16 Mbit/s: about 4 seconds.
+    let sum = write_content(&file, 8 << 20, 21);
+    let idle = Command::new("sftp")
+        .args(["-F", "/dev/null", "-b", "-", "-P"])
+        .arg(server.ssh.port().to_string())
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "BatchMode=yes", "-i"])
+        .arg(&key)
+        .arg("sam@127.0.0.1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the idle sftp");
+    let mut upload = Command::new("sftp")
+        .args(["-F", "/dev/null", "-b", "-", "-l", "16000", "-P"])
+        .arg(server.ssh.port().to_string())
+        .args(CLIENT_OPTIONS)
+        .args(["-o", "BatchMode=yes", "-i"])
+        .arg(&key)
+        .arg("sam@127.0.0.1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the uploading sftp");
+    upload
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("put {} /up.bin\n", file.display()).as_bytes())
+        .unwrap();
+    // Wait until the upload is under way (its temporary file exists), then stop the server.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&home).map_or(0, Iterator::count) == 0 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the upload never started:\n{}",
+            server.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (status, took) = server.terminate(std::time::Duration::from_secs(60));
+    let out = upload.wait_with_output().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(out.status.code(), Some(0), "upload: {}", text(&out.stderr));
+    assert_eq!(sha256(&home.join("up.bin")), sum, "the upload is complete");
+    assert!(
+        took.as_secs_f64() > 1.0,
+        "the server waited for the transfer ({took:?})"
+    );
+    // The idle session (stdin still open) was closed by the server, not left to the grace time.
+    let idle_out = idle.wait_with_output().unwrap();
+    assert!(
+        text(&idle_out.stderr).contains("server shutting down"),
+        "{idle_out:?}"
+    );
+}

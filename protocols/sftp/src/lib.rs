@@ -289,6 +289,29 @@ fn pump_queued_reads(sh: &Arc<Shared>) {
     }
 }
 
+/// Tells whether a session has work in progress: an open handle or a request still running. A draining server
+/// waits for sessions to become idle before closing them.
+#[derive(Debug, Clone)]
+pub struct ActivityProbe(std::sync::Weak<Shared>);
+
+impl ActivityProbe {
+    /// True once the session has ended and been dropped.
+    #[must_use]
+    pub fn is_gone(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+
+    /// True while a file or directory is open or a request is being served; false once the session is gone.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        self.0.upgrade().is_some_and(|s| {
+            s.pending.load(Ordering::Acquire) > 0
+                || !lock(&s.queued_reads).is_empty()
+                || lock(&s.handles).len() > 0
+        })
+    }
+}
+
 /// One SFTP session: feed it the channel's bytes, call [`SftpSession::finish`] when the channel ends.
 #[derive(Debug)]
 pub struct SftpSession {
@@ -332,6 +355,12 @@ impl SftpSession {
             tasks: JoinSet::new(),
             write_order: HashMap::new(),
         }
+    }
+
+    /// A probe of whether this session is busy, usable from another task.
+    #[must_use]
+    pub fn activity(&self) -> ActivityProbe {
+        ActivityProbe(Arc::downgrade(&self.shared))
     }
 
     /// The limits advertised in reply to `limits@openssh.com`.

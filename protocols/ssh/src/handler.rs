@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use ringway_auth::AuthError;
 use ringway_engine::Registry;
 use ringway_model::User;
-use ringway_sftp::{SessionConfig, SftpSession};
+use ringway_sftp::{ActivityProbe, SessionConfig, SftpSession};
 use ringway_uring::Io;
 use russh::keys::{Algorithm, PublicKey};
 use russh::server::{
@@ -46,6 +47,51 @@ pub(crate) struct Shared {
     pub(crate) sftp_config: SessionConfig,
 }
 
+/// What a connection is doing, for a draining server: its SFTP sessions and running SCP transfers.
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    sftp: std::sync::Mutex<Vec<ActivityProbe>>,
+    scp: AtomicUsize,
+}
+
+impl Activity {
+    /// True while an SFTP session has an open handle or a request in flight, or an SCP transfer runs.
+    pub(crate) fn is_busy(&self) -> bool {
+        if self.scp.load(Ordering::Acquire) > 0 {
+            return true;
+        }
+        let mut probes = self
+            .sftp
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        probes.retain(|p| !p.is_gone());
+        probes.iter().any(ActivityProbe::is_busy)
+    }
+
+    fn track_sftp(&self, probe: ActivityProbe) {
+        self.sftp
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(probe);
+    }
+
+    /// Counts an SCP transfer until the returned guard is dropped (at the end of the transfer's task).
+    fn scp_started(self: &Arc<Self>) -> ScpBusy {
+        self.scp.fetch_add(1, Ordering::AcqRel);
+        ScpBusy(Arc::clone(self))
+    }
+}
+
+/// A running SCP transfer, counted in its connection's [`Activity`].
+#[derive(Debug)]
+pub(crate) struct ScpBusy(Arc<Activity>);
+
+impl Drop for ScpBusy {
+    fn drop(&mut self) {
+        self.0.scp.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// One SSH connection.
 #[derive(Debug)]
 pub(crate) struct SshHandler {
@@ -71,6 +117,8 @@ pub(crate) struct SshHandler {
     sftp: HashMap<ChannelId, SftpSession>,
     /// Running scp sessions by channel; dropping one ends its input.
     scp: HashMap<ChannelId, ScpInput>,
+    /// Shared with the connection's serving future, which waits for it to go idle when the server drains.
+    activity: Arc<Activity>,
 }
 
 #[derive(Debug)]
@@ -101,7 +149,13 @@ fn method_set(names: &[&str]) -> MethodSet {
 }
 
 impl SshHandler {
-    pub(crate) fn new(shared: Arc<Shared>, conn_id: u64, peer: SocketAddr, io: Io) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        conn_id: u64,
+        peer: SocketAddr,
+        io: Io,
+        activity: Arc<Activity>,
+    ) -> Self {
         Self {
             shared,
             conn_id,
@@ -116,6 +170,7 @@ impl SshHandler {
             io,
             sftp: HashMap::new(),
             scp: HashMap::new(),
+            activity,
         }
     }
 
@@ -608,6 +663,7 @@ impl Handler for SshHandler {
                 Ok(vfs) => {
                     tracing::info!(user = %user.username, "SFTP session started");
                     let s = sftp::start(vfs, session.handle(), channel, self.shared.sftp_config);
+                    self.activity.track_sftp(s.activity());
                     self.sftp.insert(channel, s);
                     return session.channel_success(channel);
                 }
@@ -652,7 +708,8 @@ impl Handler for SshHandler {
                     return Self::finish_exec(session, channel, "", "cannot open storage\n", 1);
                 };
                 tracing::info!(user = self.user_for_log(), direction = ?args.direction, "SCP session started");
-                let input = scp::start(vfs, session.handle(), channel, args);
+                let busy = self.activity.scp_started();
+                let input = scp::start(vfs, session.handle(), channel, args, busy);
                 self.scp.insert(channel, input);
                 Ok(())
             }
@@ -706,7 +763,13 @@ mod tests {
             ringway_uring::IoConfig::default(),
         )
         .unwrap();
-        SshHandler::new(Arc::new(shared), 1, "127.0.0.1:2222".parse().unwrap(), io)
+        SshHandler::new(
+            Arc::new(shared),
+            1,
+            "127.0.0.1:2222".parse().unwrap(),
+            io,
+            Arc::default(),
+        )
     }
 
     fn listed(auth: &Auth) -> Vec<MethodKind> {

@@ -41,6 +41,8 @@ use handler::{Shared, SshHandler};
 
 /// Authentication attempts per connection when `sftpd.max_auth_tries` is 0 or less (OpenSSH's default).
 const DEFAULT_MAX_AUTH_TRIES: usize = 6;
+/// How often a draining connection checks whether its transfers have finished.
+const DRAIN_POLL: Duration = Duration::from_millis(100);
 /// Wait before answering a failed login, so failures cost a guesser time; small enough to keep logins fast.
 const AUTH_REJECTION_TIME: Duration = Duration::from_millis(250);
 
@@ -233,8 +235,21 @@ impl Service for SshServer {
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(cause = %e, "set_nodelay failed");
                 }
-                let handler = SshHandler::new(Arc::clone(&self.shared), conn.id, conn.peer, conn.io.clone());
-                let running = match russh::server::run_stream(Arc::clone(&self.config), stream, handler).await {
+                let activity = Arc::new(handler::Activity::default());
+                let handler = SshHandler::new(
+                    Arc::clone(&self.shared),
+                    conn.id,
+                    conn.peer,
+                    conn.io.clone(),
+                    Arc::clone(&activity),
+                );
+                let running = match russh::server::run_stream(
+                    Arc::clone(&self.config),
+                    stream,
+                    handler,
+                )
+                .await
+                {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::debug!(cause = %e, "SSH handshake failed");
@@ -243,22 +258,47 @@ impl Service for SshServer {
                 };
                 let handle = running.handle();
                 let mut guard = DisconnectOnDrop(Some(handle.clone()));
+                let mut running = std::pin::pin!(running);
+                let ended = |result: Result<(), russh::Error>| match result {
+                    Ok(()) => tracing::debug!("SSH connection closed"),
+                    Err(e) if is_hang_up(&e) => {
+                        tracing::debug!(cause = %e, "SSH connection closed by the client")
+                    }
+                    Err(e) => tracing::info!(cause = %e, "SSH connection ended with an error"),
+                };
                 tokio::select! {
-                    result = running => {
+                    result = &mut running => {
                         guard.0 = None;
-                        match result {
-                            Ok(()) => tracing::debug!("SSH connection closed"),
-                            Err(e) if is_hang_up(&e) => tracing::debug!(cause = %e, "SSH connection closed by the client"),
-                            Err(e) => tracing::info!(cause = %e, "SSH connection ended with an error"),
+                        ended(result);
+                        return;
+                    }
+                    () = conn.draining() => {}
+                }
+                // The server is draining: let transfers in progress finish, and close the connection as soon as it
+                // is idle. Past the grace time the engine drops this future and the guard disconnects.
+                loop {
+                    tokio::select! {
+                        result = &mut running => {
+                            guard.0 = None;
+                            ended(result);
+                            return;
+                        }
+                        () = tokio::time::sleep(DRAIN_POLL) => {
+                            if !activity.is_busy() {
+                                break;
+                            }
                         }
                     }
-                    () = conn.draining() => {
-                        guard.0 = None;
-                        let _ = handle
-                            .disconnect(Disconnect::ByApplication, "server shutting down".into(), String::new())
-                            .await;
-                    }
                 }
+                guard.0 = None;
+                let _ = handle
+                    .disconnect(
+                        Disconnect::ByApplication,
+                        "server shutting down".into(),
+                        String::new(),
+                    )
+                    .await;
+                let _ = tokio::time::timeout(Duration::from_secs(5), running).await;
             }
             .instrument(span),
         )

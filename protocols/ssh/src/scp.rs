@@ -52,7 +52,13 @@ impl ScpInput {
 }
 
 /// Starts the driver; dropping the returned input (EOF, close, disconnect) ends it.
-pub(crate) fn start(vfs: Vfs, handle: Handle, channel: ChannelId, args: ScpArgs) -> ScpInput {
+pub(crate) fn start(
+    vfs: Vfs,
+    handle: Handle,
+    channel: ChannelId,
+    args: ScpArgs,
+    busy: crate::handler::ScpBusy,
+) -> ScpInput {
     let (tx, rx) = mpsc::channel(INPUT_QUEUE);
     let direction = args.direction;
     tokio::spawn(async move {
@@ -75,6 +81,7 @@ pub(crate) fn start(vfs: Vfs, handle: Handle, channel: ChannelId, args: ScpArgs)
         let _ = handle.exit_status_request(channel, u32::from(!ok)).await;
         let _ = handle.eof(channel).await;
         let _ = handle.close(channel).await;
+        drop(busy);
     });
     ScpInput { tx, direction }
 }
