@@ -566,3 +566,46 @@ fn max_sessions_per_user_and_idle_timeout() {
     );
     wait_connections(&admin, "gina", 0);
 }
+
+#[test]
+fn connection_limits_per_host_and_in_total() {
+    for (var, what) in [
+        ("RINGWAY_COMMON__MAX_PER_HOST_CONNECTIONS", "per host"),
+        ("RINGWAY_COMMON__MAX_TOTAL_CONNECTIONS", "in total"),
+    ] {
+        let mut vars = env("root");
+        vars.push((var, "2"));
+        if what == "in total" {
+            vars.push(("RINGWAY_COMMON__MAX_PER_HOST_CONNECTIONS", "0"));
+        }
+        let server = Server::start(&vars);
+        let admin = Admin::login(&server, "root");
+        let keys = tempfile::tempdir().unwrap();
+        let (key, public) = keygen(keys.path(), "ivy");
+        admin.create_user(&user("ivy", "ivy-pass-1", &[&public], server.dir.path()));
+        let mut held = vec![
+            hold_connection(&server, &key, "ivy"),
+            hold_connection(&server, &key, "ivy"),
+        ];
+        wait_connections(&admin, "ivy", 2);
+        // The third connection is closed before the SSH handshake.
+        let out = ssh_key(&server, &key, "ivy", &[], &["pwd"]);
+        assert_eq!(out.status.code(), Some(255), "{what}: {out:?}");
+        assert!(
+            server.log().contains("connection refused")
+                && server.log().contains("too many connections"),
+            "{what}: the log says why:\n{}",
+            server.log()
+        );
+        // A place frees when a connection ends.
+        let mut first = held.remove(0);
+        first.kill().unwrap();
+        first.wait().unwrap();
+        wait_connections(&admin, "ivy", 1);
+        assert_pwd(&ssh_key(&server, &key, "ivy", &[], &["pwd"]), what, &server);
+        for mut h in held {
+            h.kill().unwrap();
+            h.wait().unwrap();
+        }
+    }
+}

@@ -105,6 +105,11 @@ pub struct EngineConfig {
     pub control_plane_threads: usize,
     /// Seconds a graceful shutdown waits for running transfers before closing them. Default: 15.
     pub grace_time: u64,
+    /// MiB that the transfer buffers of all sessions may use together. With `common.max_total_connections` set,
+    /// each SFTP session's write and read budgets are this divided by twice that many connections, between
+    /// 256 KiB and 4 MiB; 0 means a quarter of the machine's memory. Without a connection limit every session
+    /// gets 4 MiB each way. Default: 0.
+    pub transfer_memory: u64,
 }
 
 impl Default for EngineConfig {
@@ -116,6 +121,7 @@ impl Default for EngineConfig {
             ring_entries: 256,
             control_plane_threads: 2,
             grace_time: 15,
+            transfer_memory: 0,
         }
     }
 }

@@ -134,6 +134,43 @@ fn engine_config(config: &Config) -> EngineConfig {
     }
 }
 
+/// Smallest per-session budget: one full 255 KiB READ or WRITE must fit.
+const MIN_SESSION_BUDGET: usize = 256 << 10;
+/// Largest per-session budget (measured: more does not speed up one transfer on loopback).
+const MAX_SESSION_BUDGET: usize = 4 << 20;
+
+/// Per-session SFTP budgets sized from `engine.transfer_memory` and `common.max_total_connections`.
+fn sftp_session_config(config: &Config) -> ringway_sftp::SessionConfig {
+    let defaults = ringway_sftp::SessionConfig::default();
+    let sessions = usize::try_from(config.common.max_total_connections).unwrap_or(usize::MAX);
+    if sessions == 0 {
+        return defaults;
+    }
+    let total = if config.engine.transfer_memory > 0 {
+        usize::try_from(config.engine.transfer_memory.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    } else {
+        physical_memory() / 4
+    };
+    let budget = (total / sessions / 2).clamp(MIN_SESSION_BUDGET, MAX_SESSION_BUDGET);
+    ringway_sftp::SessionConfig {
+        write_budget: budget,
+        read_budget: budget,
+        ..defaults
+    }
+}
+
+/// The machine's memory in bytes (`MemTotal`), or 4 GiB when it cannot be read.
+fn physical_memory() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        })
+        .map_or(4 << 30, |kib| kib.saturating_mul(1024))
+}
+
 fn bind_addr(address: &str, port: u16) -> anyhow::Result<SocketAddr> {
     let host = if address.is_empty() {
         "0.0.0.0"
@@ -199,6 +236,7 @@ fn ssh_listeners(
             &args.config_dir,
             (config.common.idle_timeout > 0)
                 .then(|| Duration::from_secs(config.common.idle_timeout.saturating_mul(60))),
+            sftp_session_config(config),
             auth,
             crate::storage::vfs_factory(
                 ringway_vfs::UploadMode::from_config(config.common.upload_mode)
@@ -293,8 +331,16 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
     report_unserved(&config);
     let ssh = ssh_listeners(&config, args, &accounts)?;
     let listeners: Vec<ListenerSpec> = ssh.iter().flat_map(|(_, l)| l.iter().cloned()).collect();
-    let engine =
-        Engine::start(engine_config(&config), &listeners).context("cannot start the data plane")?;
+    let engine = Engine::start_with_limits(
+        engine_config(&config),
+        &listeners,
+        ringway_engine::ConnectionLimits {
+            max_total: usize::try_from(config.common.max_total_connections).unwrap_or(usize::MAX),
+            max_per_host: usize::try_from(config.common.max_per_host_connections)
+                .unwrap_or(usize::MAX),
+        },
+    )
+    .context("cannot start the data plane")?;
     if let Some((server, _)) = &ssh {
         server.set_registry(engine.registry());
     }
@@ -386,5 +432,32 @@ mod tests {
             "[::1]:8080"
         );
         assert!(super::bind_addr("nope", 1).is_err());
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn budgets(max_total: u32, transfer_memory: u64) -> (usize, usize) {
+        let mut c = Config::default();
+        c.common.max_total_connections = max_total;
+        c.engine.transfer_memory = transfer_memory;
+        let s = sftp_session_config(&c);
+        (s.write_budget, s.read_budget)
+    }
+
+    #[test]
+    fn session_budgets_come_from_the_global_transfer_memory() {
+        // No connection limit: the full per-session budget.
+        assert_eq!(budgets(0, 64), (4 << 20, 4 << 20));
+        // 1 GiB over 1000 connections, two budgets each: 524 KiB.
+        assert_eq!(budgets(1000, 1024), ((1 << 30) / 2000, (1 << 30) / 2000));
+        // Never below one full READ/WRITE, never above 4 MiB.
+        assert_eq!(budgets(10_000, 16), (256 << 10, 256 << 10));
+        assert_eq!(budgets(2, 1 << 20), (4 << 20, 4 << 20));
+        // 0 means a quarter of the machine's memory.
+        let auto = budgets(100_000, 0).0;
+        assert!((256 << 10..=4 << 20).contains(&auto), "{auto}");
     }
 }

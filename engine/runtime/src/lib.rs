@@ -26,7 +26,7 @@ use ringway_uring::{Io, IoConfig, IoMode};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-pub use registry::{ConnectionInfo, Registry};
+pub use registry::{ConnectionInfo, ConnectionLimits, Refused, Registry};
 
 /// A protocol server: turns an accepted connection into a session.
 pub trait Service: Send + Sync + 'static {
@@ -161,6 +161,19 @@ impl Engine {
     /// # Errors
     /// When a socket cannot be bound or a worker thread or runtime cannot start.
     pub fn start(config: EngineConfig, listeners: &[ListenerSpec]) -> io::Result<Self> {
+        Self::start_with_limits(config, listeners, ConnectionLimits::default())
+    }
+
+    /// [`Engine::start`] with limits on live connections: past them a new connection is closed at accept (and
+    /// logged).
+    ///
+    /// # Errors
+    /// When a socket cannot be bound or a worker thread or runtime cannot start.
+    pub fn start_with_limits(
+        config: EngineConfig,
+        listeners: &[ListenerSpec],
+        limits: ConnectionLimits,
+    ) -> io::Result<Self> {
         let n = if config.workers == 0 {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         } else {
@@ -181,7 +194,7 @@ impl Engine {
         let load = Arc::new(Load {
             live: (0..n).map(|_| AtomicUsize::new(0)).collect(),
         });
-        let registry = Arc::new(Registry::default());
+        let registry = Arc::new(Registry::with_limits(limits));
         let (drain_tx, drain_rx) = watch::channel(false);
         let (force_tx, force_rx) = watch::channel(false);
         let cores = if config.pin_workers {

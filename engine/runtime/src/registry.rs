@@ -1,7 +1,7 @@
 //! Live sessions, visible to the control plane (`/api/v2/connections`) and closable from it.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -31,15 +31,52 @@ struct Entry {
     close: Option<oneshot::Sender<()>>,
 }
 
+/// Limits on live connections, checked when a connection is accepted (`common.max_total_connections` and
+/// `common.max_per_host_connections`); 0 means no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Live connections over every protocol.
+    pub max_total: usize,
+    /// Live connections from one client address.
+    pub max_per_host: usize,
+}
+
+/// Why a connection was refused at accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// `max_total` connections are live.
+    #[error("too many connections ({0} live, max_total_connections)")]
+    Total(usize),
+    /// `max_per_host` connections from this address are live.
+    #[error("too many connections from this address ({0} live, max_per_host_connections)")]
+    PerHost(usize),
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_id: HashMap<u64, Entry>,
+    per_host: HashMap<IpAddr, usize>,
+}
+
 /// All live connections. Touched at connect, login and disconnect only, never per packet.
 #[derive(Debug, Default)]
 pub struct Registry {
     next_id: AtomicU64,
-    entries: Mutex<HashMap<u64, Entry>>,
+    limits: ConnectionLimits,
+    entries: Mutex<Entries>,
 }
 
 impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+    /// An empty registry that refuses connections past `limits`.
+    #[must_use]
+    pub fn with_limits(limits: ConnectionLimits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -50,7 +87,16 @@ impl Registry {
         protocol: &'static str,
         peer: SocketAddr,
         worker: usize,
-    ) -> (u64, oneshot::Receiver<()>) {
+    ) -> Result<(u64, oneshot::Receiver<()>), Refused> {
+        let mut entries = self.lock();
+        let live = entries.by_id.len();
+        if self.limits.max_total > 0 && live >= self.limits.max_total {
+            return Err(Refused::Total(live));
+        }
+        let from_host = entries.per_host.get(&peer.ip()).copied().unwrap_or(0);
+        if self.limits.max_per_host > 0 && from_host >= self.limits.max_per_host {
+            return Err(Refused::PerHost(from_host));
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = oneshot::channel();
         let info = ConnectionInfo {
@@ -61,23 +107,33 @@ impl Registry {
             connected_at: SystemTime::now(),
             username: None,
         };
-        self.lock().insert(
+        entries.by_id.insert(
             id,
             Entry {
                 info,
                 close: Some(tx),
             },
         );
-        (id, rx)
+        *entries.per_host.entry(peer.ip()).or_insert(0) += 1;
+        Ok((id, rx))
     }
 
     pub(crate) fn remove(&self, id: u64) {
-        self.lock().remove(&id);
+        let mut entries = self.lock();
+        if let Some(e) = entries.by_id.remove(&id) {
+            let ip = e.info.peer.ip();
+            if let Some(n) = entries.per_host.get_mut(&ip) {
+                *n -= 1;
+                if *n == 0 {
+                    entries.per_host.remove(&ip);
+                }
+            }
+        }
     }
 
     /// Records the user a connection authenticated as.
     pub fn set_username(&self, id: u64, username: &str) {
-        if let Some(e) = self.lock().get_mut(&id) {
+        if let Some(e) = self.lock().by_id.get_mut(&id) {
             e.info.username = Some(username.to_owned());
         }
     }
@@ -92,6 +148,7 @@ impl Registry {
         let mut entries = self.lock();
         if limit > 0 {
             let live = entries
+                .by_id
                 .values()
                 .filter(|e| e.info.id != id && e.info.username.as_deref() == Some(username))
                 .count();
@@ -99,7 +156,7 @@ impl Registry {
                 return Err(live);
             }
         }
-        if let Some(e) = entries.get_mut(&id) {
+        if let Some(e) = entries.by_id.get_mut(&id) {
             e.info.username = Some(username.to_owned());
         }
         Ok(())
@@ -108,7 +165,7 @@ impl Registry {
     /// A snapshot of every live connection, by id.
     #[must_use]
     pub fn list(&self) -> Vec<ConnectionInfo> {
-        let mut v: Vec<_> = self.lock().values().map(|e| e.info.clone()).collect();
+        let mut v: Vec<_> = self.lock().by_id.values().map(|e| e.info.clone()).collect();
         v.sort_by_key(|c| c.id);
         v
     }
@@ -116,7 +173,7 @@ impl Registry {
     /// Number of live connections.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_id.len()
     }
 
     /// True when no connection is live.
@@ -127,7 +184,7 @@ impl Registry {
 
     /// Asks the connection to close now; false when no such connection is live.
     pub fn close(&self, id: u64) -> bool {
-        match self.lock().get_mut(&id).and_then(|e| e.close.take()) {
+        match self.lock().by_id.get_mut(&id).and_then(|e| e.close.take()) {
             Some(tx) => tx.send(()).is_ok(),
             None => false,
         }

@@ -274,7 +274,15 @@ fn start_connection(
     guard: LiveGuard,
 ) {
     let registry = Arc::clone(&ctx.shared.registry);
-    let (id, closed) = registry.add(service.name(), peer, ctx.id);
+    let (id, closed) = match registry.add(service.name(), peer, ctx.id) {
+        Ok(added) => added,
+        Err(refused) => {
+            // Dropping the stream closes it; the client sees the connection end before the protocol starts.
+            tracing::warn!(protocol = service.name(), %peer, %refused, "connection refused");
+            drop(guard);
+            return;
+        }
+    };
     let conn = Connection {
         id,
         peer,

@@ -95,7 +95,7 @@ impl std::fmt::Debug for SshServer {
 impl SshServer {
     /// Builds the server from the `sftpd` section: loads or generates the host keys in `config_dir`, reads the
     /// banner and validates the algorithm lists. A connection with no traffic for `idle_timeout` (from
-    /// `common.idle_timeout`; `None` disables it) is closed.
+    /// `common.idle_timeout`; `None` disables it) is closed; SFTP sessions get `sftp_config`'s budgets.
     ///
     /// # Errors
     /// [`SetupError`] naming the file or setting at fault.
@@ -103,6 +103,7 @@ impl SshServer {
         sftpd: &SftpdConfig,
         config_dir: &Path,
         idle_timeout: Option<Duration>,
+        sftp_config: ringway_sftp::SessionConfig,
         auth: AuthClient,
         vfs: VfsFactory,
     ) -> Result<Self, SetupError> {
@@ -169,7 +170,7 @@ impl SshServer {
             enabled_commands: sftpd.enabled_ssh_commands.clone(),
             registry: OnceLock::new(),
             vfs,
-            sftp_config: ringway_sftp::SessionConfig::default(),
+            sftp_config,
         };
         Ok(Self {
             config: Arc::new(config),
