@@ -8,7 +8,6 @@ use crate::path::PathError;
 /// What went wrong, in terms every protocol can express. Each protocol maps this in one exhaustive `match`
 /// (no catch-all arm), so adding a kind is a compile error until every protocol decides its wire code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// The path does not exist (or is hidden from this user).
     NotFound,

@@ -23,10 +23,6 @@ pub fn status_for(kind: ErrorKind) -> (StatusCode, &'static str) {
         | ErrorKind::StorageFull
         | ErrorKind::Aborted
         | ErrorKind::Io => StatusCode::Failure,
-        // `ErrorKind` is `#[non_exhaustive]` in ringway-core, so the compiler demands this arm outside that
-        // crate even though every kind is listed above. Remove it together with that attribute.
-        #[allow(unreachable_patterns)]
-        _ => StatusCode::Failure,
     };
     (code, kind.as_str())
 }
