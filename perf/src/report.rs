@@ -139,6 +139,14 @@ impl Report {
                 .map_or("", |(_, s)| s);
             let _ = writeln!(out, "- {name}: {v} (server CPU from {source})");
         }
+        let _ = writeln!(out, "\nCases:");
+        let mut seen: Vec<&str> = Vec::new();
+        for r in &self.rows {
+            if !seen.contains(&r.case) {
+                seen.push(r.case);
+                let _ = writeln!(out, "- `{}`: {}", r.case, r.description);
+            }
+        }
         let tables: [(Unit, &str, &str); 3] = [
             (
                 Unit::Bytes,
