@@ -351,6 +351,29 @@ async fn path_requests() {
             OK
         );
         assert_eq!(fx.get("/d/c.txt"), b"a");
+        // lsetstat on a symlink changes neither the link nor its target.
+        let chmod = Attrs {
+            permissions: Some(0o644),
+            ..Attrs::EMPTY
+        };
+        assert_eq!(
+            c.status(
+                Pkt::ext(27, "lsetstat@openssh.com")
+                    .s("/d/link")
+                    .attrs(&chmod)
+                    .finish()
+            )
+            .await,
+            OP_UNSUPPORTED
+        );
+        let Reply::Attrs(_, a) = c.call(path_req(17, 28, "/d/c.txt")).await else {
+            panic!()
+        };
+        assert_eq!(
+            a.permissions.unwrap() & 0o7777,
+            0o600,
+            "the target kept its mode"
+        );
 
         // statvfs, limits, unknown extension, unknown packet type, malformed request
         let Reply::Extended(_, body) = c

@@ -159,9 +159,8 @@ pub(crate) fn spawn(tasks: &mut JoinSet<()>, sh: Arc<Shared>, pending: PendingGu
         Request::Opendir { id, path } => go!(dir::opendir(sh, id, path)),
         Request::Lstat { id, path } => go!(path::stat(sh, id, path, false)),
         Request::Stat { id, path } => go!(path::stat(sh, id, path, true)),
-        Request::Setstat { id, path, attrs } | Request::Lsetstat { id, path, attrs } => {
-            go!(path::setstat(sh, id, path, attrs));
-        }
+        Request::Setstat { id, path, attrs } => go!(path::setstat(sh, id, path, attrs, true)),
+        Request::Lsetstat { id, path, attrs } => go!(path::setstat(sh, id, path, attrs, false)),
         Request::Remove { id, path } => go!(path::remove(sh, id, path)),
         Request::Mkdir { id, path, attrs } => go!(path::mkdir(sh, id, path, attrs)),
         Request::Rmdir { id, path } => go!(path::rmdir(sh, id, path)),

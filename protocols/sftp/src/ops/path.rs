@@ -26,9 +26,19 @@ pub(crate) async fn stat(sh: Arc<Shared>, id: u32, path: Bytes, follow: bool) {
 }
 
 /// SETSTAT and lsetstat@openssh.com (the VFS has one attribute call; see the crate's docs/decisions).
-pub(crate) async fn setstat(sh: Arc<Shared>, id: u32, path: Bytes, attrs: Attrs) {
+/// SETSTAT, or lsetstat@openssh.com when `follow` is false: then a symlink itself is not changed and its target
+/// never is (Linux has no mode on links and the VFS sets attributes through them), so the request is refused
+/// with OP_UNSUPPORTED; anything else is set as SETSTAT would.
+pub(crate) async fn setstat(sh: Arc<Shared>, id: u32, path: Bytes, attrs: Attrs, follow: bool) {
     let res = match vpath(&path) {
         Ok(p) => match set_attrs_of(&attrs) {
+            Some(set) if !follow => match sh.vfs.lstat(&p).await {
+                Ok(md) if md.kind == ringway_core::FileKind::Symlink => Err(
+                    StorageError::with_context(ErrorKind::Unsupported, "lsetstat on a symlink"),
+                ),
+                Ok(_) => sh.vfs.set_attrs(&p, set).await,
+                Err(e) => Err(e),
+            },
             Some(set) => sh.vfs.set_attrs(&p, set).await,
             None => sh.vfs.lstat(&p).await.map(drop),
         },
