@@ -9,8 +9,9 @@ use std::process::{Command, Output, Stdio};
 use ringway_tests::Server;
 use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, text, user};
 
-/// Runs `sftp -b -` with `batch` on stdin as `name` with `key`; `extra` adds client options.
-fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) -> Output {
+/// `sftp -b -` (commands on stdin, at most 300 s) as `name` with `key`, `extra` client options, pipes for all
+/// three streams.
+fn sftp_command(server: &Server, key: &Path, name: &str, extra: &[&str]) -> Command {
     let mut cmd = Command::new("timeout");
     cmd.args(["300", "sftp", "-F", "/dev/null", "-b", "-", "-P"])
         .arg(server.ssh.port().to_string())
@@ -22,7 +23,14 @@ fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) ->
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run sftp");
+    cmd
+}
+
+/// Runs `sftp -b -` with `batch` on stdin as `name` with `key`; `extra` adds client options.
+fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) -> Output {
+    let mut child = sftp_command(server, key, name, extra)
+        .spawn()
+        .expect("run sftp");
     child
         .stdin
         .take()
@@ -339,28 +347,10 @@ fn shutdown_lets_a_running_transfer_finish() {
     let file = dir.join("up.bin");
     // 8 MiB at 16 Mbit/s: about 4 seconds.
     let sum = write_content(&file, 8 << 20, 21);
-    let idle = Command::new("sftp")
-        .args(["-F", "/dev/null", "-b", "-", "-P"])
-        .arg(server.ssh.port().to_string())
-        .args(CLIENT_OPTIONS)
-        .args(["-o", "BatchMode=yes", "-i"])
-        .arg(&key)
-        .arg("sam@127.0.0.1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let idle = sftp_command(&server, &key, "sam", &[])
         .spawn()
         .expect("run the idle sftp");
-    let mut upload = Command::new("sftp")
-        .args(["-F", "/dev/null", "-b", "-", "-l", "16000", "-P"])
-        .arg(server.ssh.port().to_string())
-        .args(CLIENT_OPTIONS)
-        .args(["-o", "BatchMode=yes", "-i"])
-        .arg(&key)
-        .arg("sam@127.0.0.1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut upload = sftp_command(&server, &key, "sam", &["-l", "16000"])
         .spawn()
         .expect("run the uploading sftp");
     upload
