@@ -154,6 +154,38 @@ fn scp_legacy_and_modern_transfers_and_hash_commands() {
     );
     assert_eq!(tree(&down.join("tree")), tree(&src));
 
+    // Remote wildcards, expanded by the server as a shell would (no shell runs): `*` skips dot files.
+    std::fs::write(home.join("tree/a/two.bin"), b"two").unwrap();
+    std::fs::write(home.join("tree/a/.hidden.bin"), b"hidden").unwrap();
+    let wild = local.join("wild");
+    std::fs::create_dir_all(&wild).unwrap();
+    ok(
+        &scp(
+            &server,
+            &key,
+            &["-O", &remote("/tree/a/*.bin"), wild.to_str().unwrap()],
+        ),
+        "wildcard download",
+        &server,
+    );
+    let mut got: Vec<String> = std::fs::read_dir(&wild)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["one.bin", "two.bin"]);
+    assert_eq!(std::fs::read(wild.join("two.bin")).unwrap(), b"two");
+    let out = scp(
+        &server,
+        &key,
+        &["-O", &remote("/tree/a/*.none"), wild.to_str().unwrap()],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "a wildcard that matches nothing fails: {out:?}"
+    );
+
     // -p keeps modification times, both ways.
     let old = local.join("old.txt");
     std::fs::write(&old, b"old").unwrap();

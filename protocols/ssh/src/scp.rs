@@ -86,6 +86,11 @@ pub(crate) fn start(
     ScpInput { tx, direction }
 }
 
+/// Whether a path component holds shell wildcard characters.
+fn has_wildcard(name: &str) -> bool {
+    name.contains(['*', '?', '['])
+}
+
 /// The one place that words storage errors for scp clients.
 fn error_text(path: &str, e: &StorageError) -> String {
     format!("{path}: {}", e.kind().as_str())
@@ -491,15 +496,70 @@ impl Source {
                 self.warn(&msg).await?;
                 continue;
             };
-            match self.vfs.stat(&path).await {
-                Ok(md) => {
-                    let name = path.file_name().unwrap_or("/").to_owned();
-                    self.entry(path, md, name).await?;
+            let paths = if has_wildcard(path.file_name().unwrap_or("")) {
+                match self.expand(&path).await {
+                    Ok(found) if found.is_empty() => {
+                        self.warn(&format!(
+                            "{raw}: {}",
+                            ringway_core::ErrorKind::NotFound.as_str()
+                        ))
+                        .await?;
+                        continue;
+                    }
+                    Ok(found) => found,
+                    Err(e) => {
+                        self.warn(&error_text(&raw, &e)).await?;
+                        continue;
+                    }
                 }
-                Err(e) => self.warn(&error_text(&raw, &e)).await?,
+            } else {
+                vec![path]
+            };
+            for path in paths {
+                match self.vfs.stat(&path).await {
+                    Ok(md) => {
+                        let name = path.file_name().unwrap_or("/").to_owned();
+                        self.entry(path, md, name).await?;
+                    }
+                    Err(e) => self.warn(&error_text(path.as_str(), &e)).await?,
+                }
             }
         }
         Ok(())
+    }
+
+    /// The entries of `pattern`'s directory whose names match its last component, sorted, as a shell would expand
+    /// them for `scp -f` (legacy scp runs the remote command through a shell; ringway has none). `*`, `?` and
+    /// `[...]` match within the name; a leading dot must be matched explicitly.
+    async fn expand(&self, pattern: &VirtualPath) -> Result<Vec<VirtualPath>, StorageError> {
+        let parent = pattern.parent().unwrap_or_else(VirtualPath::root);
+        let glob = pattern.file_name().unwrap_or("");
+        let matcher = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| {
+                StorageError::with_context(ringway_core::ErrorKind::InvalidPath, e.to_string())
+            })?
+            .compile_matcher();
+        let mut lister = self.vfs.list(&parent).await?;
+        let mut names = Vec::new();
+        loop {
+            let page = lister.next_page(LIST_PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            names.extend(
+                page.into_iter().map(|e| e.name).filter(|n| {
+                    (!n.starts_with('.') || glob.starts_with('.')) && matcher.is_match(n)
+                }),
+            );
+        }
+        names.sort();
+        Ok(names
+            .into_iter()
+            .filter_map(|n| parent.join(&n).ok())
+            .collect())
     }
 
     async fn send(&self, data: impl Into<Bytes>) -> Result<(), Stop> {
