@@ -9,11 +9,10 @@ use std::process::{Command, Output, Stdio};
 use ringway_tests::Server;
 use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, text, user};
 
-/// `sftp -b -` (commands on stdin, at most 300 s) as `name` with `key`, `extra` client options, pipes for all
-/// three streams.
+/// `sftp -b -` (commands on stdin) as `name` with `key`, `extra` client options, pipes for all three streams.
 fn sftp_command(server: &Server, key: &Path, name: &str, extra: &[&str]) -> Command {
-    let mut cmd = Command::new("timeout");
-    cmd.args(["300", "sftp", "-F", "/dev/null", "-b", "-", "-P"])
+    let mut cmd = Command::new("sftp");
+    cmd.args(["-F", "/dev/null", "-b", "-", "-P"])
         .arg(server.ssh.port().to_string())
         .args(CLIENT_OPTIONS)
         .args(["-o", "BatchMode=yes", "-i"])
@@ -28,7 +27,15 @@ fn sftp_command(server: &Server, key: &Path, name: &str, extra: &[&str]) -> Comm
 
 /// Runs `sftp -b -` with `batch` on stdin as `name` with `key`; `extra` adds client options.
 fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) -> Output {
-    let mut child = sftp_command(server, key, name, extra)
+    // At most 300 s, so a hung transfer fails the test instead of stalling the suite.
+    let inner = sftp_command(server, key, name, extra);
+    let mut child = Command::new("timeout")
+        .arg("300")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("run sftp");
     child
@@ -384,4 +391,101 @@ fn shutdown_lets_a_running_transfer_finish() {
         text(&idle_out.stderr).contains("server shutting down"),
         "{idle_out:?}"
     );
+}
+
+/// Bytes and files under `dir`, as a quota scan counts them (regular files, recursively).
+fn disk_usage(dir: &Path) -> (i64, i64) {
+    let mut total = (0, 0);
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let md = e.metadata().unwrap();
+        if md.is_dir() {
+            let (s, f) = disk_usage(&e.path());
+            total = (total.0 + s, total.1 + f);
+        } else if md.is_file() {
+            total = (total.0 + i64::try_from(md.len()).unwrap(), total.1 + 1);
+        }
+    }
+    total
+}
+
+/// Waits until the REST API reports `want` as the user's used quota (usage is committed in batches).
+#[track_caller]
+fn wait_usage(admin: &Admin, name: &str, want: (i64, i64), what: &str) {
+    let mut last = (0, 0);
+    for _ in 0..100 {
+        let (_, u) = admin.get(&format!("/api/v2/users/{name}"));
+        last = (
+            u["used_quota_size"].as_i64().unwrap_or(-1),
+            u["used_quota_files"].as_i64().unwrap_or(-1),
+        );
+        if last == want {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{what}: used quota {last:?}, expected {want:?}");
+}
+
+/// Uploads, overwrites, renames, deletes and an interrupted upload keep the user's used quota equal to what is
+/// on disk.
+#[test]
+fn quota_usage_follows_uploads_overwrites_and_deletes() {
+    let (server, key, home, local) = transfer_fixture("quinn");
+    let admin = Admin::login(&server, "admin");
+    let f = |name: &str, len: usize, seed: u64| {
+        let p = local.join(name);
+        std::fs::write(&p, content(len, seed)).unwrap();
+        p.display().to_string()
+    };
+    let (a, b, c) = (f("a", 100_000, 1), f("b", 40_000, 2), f("c", 10_000, 3));
+    let steps = [
+        (format!("put {a} /a.bin\n"), "upload"),
+        (format!("put {b} /a.bin\n"), "overwrite"),
+        (
+            format!("mkdir /d\nput {c} /d/c.bin\nrename /d/c.bin /d/moved.bin\n"),
+            "rename",
+        ),
+        ("ln /d/moved.bin /hard.bin\n".to_owned(), "hard link"),
+        ("rm /a.bin\n".to_owned(), "delete"),
+    ];
+    for (batch, what) in steps {
+        ok(&sftp(&server, &key, "quinn", &[], &batch), what, &server);
+        wait_usage(&admin, "quinn", disk_usage(&home), what);
+    }
+    let settled = disk_usage(&home);
+    assert_eq!(settled, (20_000, 2), "what the steps leave on disk");
+
+    // A client killed in the middle of an atomic upload changes nothing.
+    let big = local.join("big.bin");
+    write_content(&big, 8 << 20, 5);
+    let mut upload = sftp_command(&server, &key, "quinn", &["-l", "8000"])
+        .spawn()
+        .expect("run sftp");
+    upload
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("put {} /big.bin\n", big.display()).as_bytes())
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&home).unwrap().count() < 3 {
+        assert!(started.elapsed().as_secs() < 30, "the upload never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    upload.kill().unwrap();
+    upload.wait().unwrap();
+    // The temporary file goes when the server sees the connection end.
+    let started = std::time::Instant::now();
+    while disk_usage(&home) != settled {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the temporary file stayed: {:?}",
+            disk_usage(&home)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    wait_usage(&admin, "quinn", settled, "after the killed upload");
 }

@@ -134,6 +134,9 @@ fn engine_config(config: &Config) -> EngineConfig {
     }
 }
 
+/// How often pending quota usage is committed to the data provider.
+const USAGE_FLUSH_EVERY: Duration = Duration::from_secs(1);
+
 /// Smallest per-session budget: one full 255 KiB READ or WRITE must fit.
 const MIN_SESSION_BUDGET: usize = 256 << 10;
 /// Largest per-session budget (measured: more does not speed up one transfer on loopback).
@@ -219,6 +222,7 @@ fn ssh_listeners(
     config: &Config,
     args: &CommonArgs,
     accounts: &Accounts,
+    usage: &ringway_auth::usage::Usage,
 ) -> anyhow::Result<Option<(Arc<SshServer>, Vec<ListenerSpec>)>> {
     let bindings: Vec<_> = config
         .sftpd
@@ -241,6 +245,7 @@ fn ssh_listeners(
             crate::storage::vfs_factory(
                 ringway_vfs::UploadMode::from_config(config.common.upload_mode)
                     .unwrap_or(ringway_vfs::UploadMode::Atomic),
+                Some(usage.clone()),
             ),
         )
         .context("cannot start the SSH server")?,
@@ -327,9 +332,16 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
     );
     create_default_admin(&accounts, config.data_provider.create_default_admin).await?;
 
+    // Quota usage: the data plane adds to per-core shards, the control plane commits them in batches.
+    let usage = ringway_auth::usage::Usage::new(provider.clone(), config.engine.workers.max(4));
+    let (usage_stop_tx, usage_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let flusher = tokio::spawn(usage.clone().run_flusher(USAGE_FLUSH_EVERY, async move {
+        let _ = usage_stop_rx.await;
+    }));
+
     // Data plane.
     report_unserved(&config);
-    let ssh = ssh_listeners(&config, args, &accounts)?;
+    let ssh = ssh_listeners(&config, args, &accounts, &usage)?;
     let listeners: Vec<ListenerSpec> = ssh.iter().flat_map(|(_, l)| l.iter().cloned()).collect();
     let engine = Engine::start_with_limits(
         engine_config(&config),
@@ -395,6 +407,11 @@ async fn run(config: Config, args: &CommonArgs) -> anyhow::Result<()> {
             Ok(Err(e)) => tracing::warn!(cause = %e, "admin HTTP server ended with an error"),
             Err(e) => tracing::warn!(cause = %e, "admin HTTP task failed"),
         }
+    }
+    // Every session is gone: commit the last usage before closing the database.
+    let _ = usage_stop_tx.send(());
+    if let Err(e) = flusher.await {
+        tracing::warn!(cause = %e, "quota usage flusher failed");
     }
     provider.close().await;
     tracing::info!(

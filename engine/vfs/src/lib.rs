@@ -52,6 +52,14 @@ impl Default for VfsOptions {
     }
 }
 
+/// Where a VFS reports what changes the bytes and files stored under a mount (quota usage): committed and
+/// interrupted direct-mode uploads, removed files, files replaced by a rename, hard links. Called once per
+/// finished operation, never per packet.
+pub trait UsageRecorder: Send + Sync + std::fmt::Debug {
+    /// `size` bytes and `files` files were added (negative: removed) under the mount at `mount`.
+    fn record(&self, mount: &VirtualPath, size: i64, files: i64);
+}
+
 /// A path resolved to its backend.
 #[derive(Debug)]
 pub struct Resolved<'a> {
@@ -68,6 +76,12 @@ pub struct Vfs {
     /// Deepest first, so the first mount that contains a path is the right one.
     mounts: Vec<Mount>,
     options: VfsOptions,
+    usage: Option<Arc<dyn UsageRecorder>>,
+}
+
+/// A file size as a signed quota delta.
+pub(crate) fn size_i64(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
 }
 
 fn denied(what: &str, path: &VirtualPath) -> StorageError {
@@ -100,7 +114,28 @@ impl Vfs {
             user,
             mounts,
             options,
+            usage: None,
         })
+    }
+
+    /// Reports usage changes to `recorder` from now on.
+    #[must_use]
+    pub fn with_usage(mut self, recorder: Arc<dyn UsageRecorder>) -> Self {
+        self.usage = Some(recorder);
+        self
+    }
+
+    /// Reports a usage change under `mount`, when a recorder is set.
+    pub(crate) fn record(&self, mount: &VirtualPath, size: i64, files: i64) {
+        if let Some(u) = &self.usage
+            && (size != 0 || files != 0)
+        {
+            u.record(mount, size, files);
+        }
+    }
+
+    pub(crate) fn recorder(&self) -> Option<Arc<dyn UsageRecorder>> {
+        self.usage.clone()
     }
 
     /// The user this view belongs to.
@@ -262,7 +297,12 @@ impl Vfs {
         self.check_patterns(path, false, "remove")?;
         self.check_parent_perm(path, PermissionSet::DELETE_FILES, "remove")?;
         let r = self.resolve(path);
-        r.mount.backend.remove_file(&r.inner).await
+        let before = r.mount.backend.lstat(&r.inner).await.ok();
+        r.mount.backend.remove_file(&r.inner).await?;
+        if let Some(md) = before.filter(Metadata::is_file) {
+            self.record(&r.mount.path, -size_i64(md.size), -1);
+        }
+        Ok(())
     }
 
     /// Removes an empty directory. Needs `delete_dirs` on the parent; mount points and directories holding one
@@ -309,10 +349,15 @@ impl Vfs {
         };
         self.check_parent_perm(from, perm, "rename")?;
         self.check_parent_perm(to, perm, "rename")?;
-        if dst.mount.backend.lstat(&dst.inner).await.is_ok() {
+        let replaced = dst.mount.backend.lstat(&dst.inner).await.ok();
+        if replaced.is_some() {
             self.check_parent_perm(to, PermissionSet::OVERWRITE, "rename")?;
         }
-        src.mount.backend.rename(&src.inner, &dst.inner).await
+        src.mount.backend.rename(&src.inner, &dst.inner).await?;
+        if let Some(old) = replaced.filter(Metadata::is_file) {
+            self.record(&dst.mount.path, -size_i64(old.size), -1);
+        }
+        Ok(())
     }
 
     /// Changes attributes. Needs `chmod`, `chown`, `chtimes` and, to change the size, `overwrite` on the parent.
@@ -400,7 +445,14 @@ impl Vfs {
                 format!("link {from} across mounts"),
             ));
         }
-        src.mount.backend.hard_link(&src.inner, &dst.inner).await
+        src.mount.backend.hard_link(&src.inner, &dst.inner).await?;
+        // A quota scan counts each name, so a new link adds a file of the source's size.
+        if let Ok(md) = src.mount.backend.lstat(&src.inner).await
+            && md.is_file()
+        {
+            self.record(&dst.mount.path, size_i64(md.size), 1);
+        }
+        Ok(())
     }
 
     /// File-system statistics for the storage holding `path`.

@@ -1,12 +1,14 @@
 //! Uploads through the VFS: permission checks, the upload mode, and the maximum file size.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use ringway_core::{
     Capabilities, ErrorKind, FileWriter, Metadata, PermissionSet, Result, StorageError,
     VirtualPath, WriteMode, WriteOptions,
 };
 
-use crate::Vfs;
+use crate::{UsageRecorder, Vfs, size_i64};
 
 /// How uploads reach their final name (`common.upload_mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,12 @@ pub struct Upload {
     path: VirtualPath,
     /// Bytes the file held when the upload started (append and resume keep them).
     pub initial_size: u64,
+    /// Usage accounting: the recorder, the mount, the size of the file this upload replaces (`None`: a new
+    /// file), and whether the data goes to a temporary file first.
+    usage: Option<Arc<dyn UsageRecorder>>,
+    mount: VirtualPath,
+    replaced: Option<u64>,
+    atomic: bool,
 }
 
 impl Upload {
@@ -97,15 +105,50 @@ impl Upload {
     /// # Errors
     /// A backend error; the target is then left as it was.
     pub async fn commit(self) -> Result<()> {
-        self.writer.commit().await
+        let delta = match &self.usage {
+            Some(_) => self
+                .writer
+                .metadata()
+                .await
+                .ok()
+                .map(|md| self.delta(md.size)),
+            None => None,
+        };
+        self.writer.commit().await?;
+        if let (Some(u), Some((size, files))) = (&self.usage, delta) {
+            u.record(&self.mount, size, files);
+        }
+        Ok(())
     }
 
-    /// Abandons the upload.
+    /// Abandons the upload. In direct mode what was written stays (and counts); otherwise the target is as it
+    /// was.
     ///
     /// # Errors
     /// When cleaning up fails.
     pub async fn abort(self) -> Result<()> {
-        self.writer.abort().await
+        let delta = match &self.usage {
+            Some(_) if !self.atomic => self
+                .writer
+                .metadata()
+                .await
+                .ok()
+                .map(|md| self.delta(md.size)),
+            _ => None,
+        };
+        self.writer.abort().await?;
+        if let (Some(u), Some((size, files))) = (&self.usage, delta) {
+            u.record(&self.mount, size, files);
+        }
+        Ok(())
+    }
+
+    /// The change in bytes and files once the file holds `size` bytes, against what it replaced.
+    fn delta(&self, size: u64) -> (i64, i64) {
+        (
+            size_i64(size) - self.replaced.map_or(0, size_i64),
+            i64::from(self.replaced.is_none()),
+        )
     }
 }
 
@@ -185,5 +228,12 @@ pub(crate) async fn open(vfs: &Vfs, path: &VirtualPath, req: UploadRequest) -> R
         max_size,
         path: path.clone(),
         initial_size,
+        usage: vfs.recorder(),
+        mount: r.mount.path.clone(),
+        replaced: existing
+            .as_ref()
+            .filter(|md| md.is_file())
+            .map(|md| md.size),
+        atomic,
     })
 }
