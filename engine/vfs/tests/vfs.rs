@@ -1526,3 +1526,99 @@ async fn symlinks_out_of_the_home_are_refused() {
     assert!(!fx.exists("/abs_file"));
     assert_eq!(std::fs::read(&secret).expect("read secret"), b"s3cret");
 }
+
+/// Records what the VFS reports, per mount.
+#[derive(Debug, Default)]
+struct Tally(std::sync::Mutex<BTreeMap<String, (i64, i64)>>);
+
+impl ringway_vfs::UsageRecorder for Tally {
+    fn record(&self, mount: &VirtualPath, size: i64, files: i64) {
+        let mut t = self.0.lock().unwrap();
+        let e = t.entry(mount.to_string()).or_default();
+        *e = (e.0 + size, e.1 + files);
+    }
+}
+
+impl Tally {
+    fn of(&self, mount: &str) -> (i64, i64) {
+        self.0
+            .lock()
+            .unwrap()
+            .get(mount)
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn usage_is_reported_per_mount() {
+    let fx = Fx::new();
+    let docs = fx.tmp.path().join("docs");
+    let mounts = vec![
+        Mount {
+            path: VirtualPath::root(),
+            backend: fx.backend(&fx.home).await,
+        },
+        Mount {
+            path: vp("/docs"),
+            backend: fx.backend(&docs).await,
+        },
+    ];
+    let tally = Arc::new(Tally::default());
+    for mode in [UploadMode::Atomic, UploadMode::Direct] {
+        *tally.0.lock().unwrap() = BTreeMap::new();
+        let vfs = Vfs::new(
+            Arc::new(fx.user(FULL, Vec::new(), 0)),
+            mounts.clone(),
+            VfsOptions { upload_mode: mode },
+        )
+        .expect("build the VFS")
+        .with_usage(tally.clone());
+        // New file, overwrite (smaller), a file in the folder.
+        upload(&vfs, "/a", WriteMode::Truncate, &[1; 100])
+            .await
+            .unwrap();
+        upload(&vfs, "/a", WriteMode::Truncate, &[2; 40])
+            .await
+            .unwrap();
+        upload(&vfs, "/docs/b", WriteMode::Truncate, &[3; 7])
+            .await
+            .unwrap();
+        assert_eq!(
+            (tally.of("/"), tally.of("/docs")),
+            ((40, 1), (7, 1)),
+            "{mode:?}"
+        );
+        // A hard link adds a name; a rename over a file drops the replaced one; a delete drops the file.
+        vfs.hard_link(&vp("/a"), &vp("/a2")).await.unwrap();
+        assert_eq!(tally.of("/"), (80, 2), "{mode:?}: hard link");
+        upload(&vfs, "/c", WriteMode::Truncate, &[4; 5])
+            .await
+            .unwrap();
+        vfs.rename(&vp("/c"), &vp("/a2")).await.unwrap();
+        assert_eq!(tally.of("/"), (45, 2), "{mode:?}: rename over a file");
+        vfs.remove_file(&vp("/a")).await.unwrap();
+        vfs.remove_file(&vp("/docs/b")).await.unwrap();
+        assert_eq!(
+            (tally.of("/"), tally.of("/docs")),
+            ((5, 1), (0, 0)),
+            "{mode:?}: deletes"
+        );
+        // An abandoned upload: nothing in atomic mode, what it wrote in direct mode.
+        let up = vfs
+            .open_write(&vp("/half"), req(WriteMode::Truncate))
+            .await
+            .unwrap();
+        write(&up, &[5; 9], 0).await;
+        up.abort().await.unwrap();
+        let want = if mode == UploadMode::Direct {
+            (14, 2)
+        } else {
+            (5, 1)
+        };
+        assert_eq!(tally.of("/"), want, "{mode:?}: aborted upload");
+        for f in ["/a2", "/half"] {
+            let _ = vfs.remove_file(&vp(f)).await;
+        }
+    }
+}
