@@ -354,7 +354,8 @@ impl Vfs {
             self.check_parent_perm(to, PermissionSet::OVERWRITE, "rename")?;
         }
         src.mount.backend.rename(&src.inner, &dst.inner).await?;
-        if let Some(old) = replaced.filter(Metadata::is_file) {
+        // Renaming a file onto itself replaces nothing.
+        if let Some(old) = replaced.filter(|md| md.is_file() && src.inner != dst.inner) {
             self.record(&dst.mount.path, -size_i64(old.size), -1);
         }
         Ok(())

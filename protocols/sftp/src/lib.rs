@@ -259,33 +259,48 @@ struct QueuedRead {
     len: u32,
 }
 
-/// Decrements the outstanding non-write count when a request's task ends, and hands the freed slot to the
-/// next queued READ.
-pub(crate) struct PendingGuard(Arc<Shared>);
+/// Running slots kept for requests other than READ: a client with a long READ queue can still CLOSE, STAT...
+const RESERVED_SLOTS: usize = 64;
 
-impl Drop for PendingGuard {
-    fn drop(&mut self) {
-        self.0.pending.fetch_sub(1, Ordering::AcqRel);
-        pump_queued_reads(&self.0);
+/// One running request's slot among `max_pending`. A request's task ends with [`PendingGuard::release`], which
+/// serves queued READs in the same slot (and task) before giving it back; dropped instead (task aborted with
+/// its session), it only gives the slot back.
+pub(crate) struct PendingGuard {
+    sh: Arc<Shared>,
+    armed: bool,
+}
+
+impl PendingGuard {
+    /// Serves queued READs while there are any, then frees the slot. Popping the last one and freeing the slot
+    /// happen under the queue lock, and `dispatch` queues a READ under the same lock only while slots are
+    /// taken, so a queued READ always has a running task that will serve it, and every such task is in the
+    /// session's `JoinSet` (aborted with it, awaited by `finish`).
+    pub(crate) async fn release(mut self) {
+        loop {
+            let next = {
+                let mut queue = lock(&self.sh.queued_reads);
+                let next = queue.pop_front();
+                if next.is_none() {
+                    self.sh.pending.fetch_sub(1, Ordering::AcqRel);
+                    self.armed = false;
+                }
+                next
+            };
+            match next {
+                Some(q) => {
+                    ops::file::read(Arc::clone(&self.sh), q.id, q.guard, q.offset, q.len).await
+                }
+                None => return,
+            }
+        }
     }
 }
 
-/// Starts queued READs while running slots are free. Called after a slot frees and after a READ is queued;
-/// the queue lock orders the two, so a queued READ is never left behind with a slot free.
-fn pump_queued_reads(sh: &Arc<Shared>) {
-    let Ok(rt) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    let mut queue = lock(&sh.queued_reads);
-    while !queue.is_empty() && sh.pending.load(Ordering::Acquire) < sh.config.max_pending {
-        let Some(q) = queue.pop_front() else { break };
-        sh.pending.fetch_add(1, Ordering::AcqRel);
-        let pending = PendingGuard(Arc::clone(sh));
-        let sh = Arc::clone(sh);
-        rt.spawn(async move {
-            ops::file::read(sh, q.id, q.guard, q.offset, q.len).await;
-            drop(pending);
-        });
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.sh.pending.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 
@@ -476,7 +491,8 @@ impl SftpSession {
         {
             let sh = &self.shared;
             let mut queue = lock(&sh.queued_reads);
-            if !queue.is_empty() || sh.pending.load(Ordering::Acquire) >= sh.config.max_pending {
+            let threshold = sh.config.max_pending.saturating_sub(RESERVED_SLOTS).max(1);
+            if !queue.is_empty() || sh.pending.load(Ordering::Acquire) >= threshold {
                 if queue.len() >= sh.config.max_queued_reads {
                     return Err(SessionError::TooManyRequests {
                         limit: sh.config.max_pending + sh.config.max_queued_reads,
@@ -489,8 +505,6 @@ impl SftpSession {
                     offset: *offset,
                     len: *len,
                 });
-                drop(queue);
-                pump_queued_reads(sh);
                 return Ok(());
             }
         }
@@ -503,7 +517,10 @@ impl SftpSession {
     fn pending_guard(&self) -> Result<PendingGuard, SessionError> {
         let limit = self.shared.config.max_pending;
         let now = self.shared.pending.fetch_add(1, Ordering::AcqRel) + 1;
-        let guard = PendingGuard(self.shared.clone());
+        let guard = PendingGuard {
+            sh: self.shared.clone(),
+            armed: true,
+        };
         if now > limit {
             return Err(SessionError::TooManyRequests { limit });
         }
@@ -524,7 +541,7 @@ impl SftpSession {
         let sh = self.shared.clone();
         self.tasks.spawn(async move {
             sh.status(id, code, code.message()).await;
-            drop(pending);
+            pending.release().await;
         });
         Ok(())
     }

@@ -795,3 +795,52 @@ async fn max_handles_is_enforced() {
         c.session.finish().await;
     }
 }
+
+/// READs past the running slots wait in the queue and are all answered, in the session's own tasks; other
+/// requests keep their reserved slots meanwhile; a session that ends with READs queued drops them.
+#[tokio::test(flavor = "current_thread")]
+async fn queued_reads_are_served_and_other_requests_still_run() {
+    for mode in MODES {
+        let fx = Fx::new(mode);
+        let data: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
+        fx.put("/big", &data);
+        let vfs = fx.vfs(FULL, UploadMode::Atomic).await;
+        let config = SessionConfig {
+            // One slot for READs (the rest are kept for other requests), a queue of 100.
+            max_pending: 65,
+            max_queued_reads: 100,
+            ..SessionConfig::default()
+        };
+        let mut c = Client::start(vfs, Sink::new(), config).await;
+        let h = c.open("/big", 1).await;
+        // 64 READs of 1 KiB at once: one runs, the rest queue.
+        let mut stream = Vec::new();
+        for i in 0..64u32 {
+            stream.extend(read(100 + i, &h, u64::from(i) * 1024, 1024));
+        }
+        c.session.feed(&stream).await.unwrap();
+        // A STAT still gets a slot and an answer.
+        let Reply::Attrs(..) = c.call(path_req(17, 50, "/big")).await else {
+            panic!("STAT while READs are queued")
+        };
+        for i in 0..64u32 {
+            let Reply::Data(_, d) = c.reply(100 + i).await else {
+                panic!("READ {i}")
+            };
+            assert_eq!(
+                &d[..],
+                &data[i as usize * 1024..(i as usize + 1) * 1024],
+                "READ {i}"
+            );
+        }
+        assert_eq!(c.session.stats().pending, 0);
+        // Past the queue's capacity the session closes.
+        let mut flood = Vec::new();
+        for i in 0..200u32 {
+            flood.extend(read(1000 + i, &h, 0, 32 * 1024));
+        }
+        let err = c.session.feed(&flood).await.unwrap_err();
+        assert!(matches!(err, SessionError::TooManyRequests { .. }), "{err}");
+        c.session.finish().await;
+    }
+}

@@ -52,9 +52,15 @@ pub(crate) struct Shared {
 pub(crate) struct Activity {
     sftp: std::sync::Mutex<Vec<ActivityProbe>>,
     scp: AtomicUsize,
+    authenticated: std::sync::atomic::AtomicBool,
 }
 
 impl Activity {
+    /// Whether the client has logged in.
+    pub(crate) fn is_authenticated(&self) -> bool {
+        self.authenticated.load(Ordering::Acquire)
+    }
+
     /// True while an SFTP session has an open handle or a request in flight, or an SCP transfer runs.
     pub(crate) fn is_busy(&self) -> bool {
         if self.scp.load(Ordering::Acquire) > 0 {
@@ -469,6 +475,7 @@ impl Handler for SshHandler {
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
         let user = self.user_for_log().to_owned();
         tracing::info!(user = %user, ip = %self.peer.ip(), method = self.method, "SSH login");
+        self.activity.authenticated.store(true, Ordering::Release);
         Ok(())
     }
 

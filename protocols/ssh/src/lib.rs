@@ -41,6 +41,8 @@ use handler::{Shared, SshHandler};
 
 /// Authentication attempts per connection when `sftpd.max_auth_tries` is 0 or less (OpenSSH's default).
 const DEFAULT_MAX_AUTH_TRIES: usize = 6;
+/// Time a client has to log in after connecting (OpenSSH's `LoginGraceTime` default), whatever the idle timeout.
+const LOGIN_GRACE: Duration = Duration::from_secs(120);
 /// How often a draining connection checks whether its transfers have finished.
 const DRAIN_POLL: Duration = Duration::from_millis(100);
 /// Wait before answering a failed login, so failures cost a guesser time; small enough to keep logins fast.
@@ -267,10 +269,26 @@ impl Service for SshServer {
                     }
                     Err(e) => tracing::info!(cause = %e, "SSH connection ended with an error"),
                 };
+                // A connection that has not logged in within the grace time is closed, even with no idle timeout.
+                let login_deadline = async {
+                    tokio::time::sleep(LOGIN_GRACE).await;
+                    if activity.is_authenticated() {
+                        std::future::pending::<()>().await;
+                    }
+                };
                 tokio::select! {
                     result = &mut running => {
                         guard.0 = None;
                         ended(result);
+                        return;
+                    }
+                    () = login_deadline => {
+                        tracing::info!("SSH login not completed within {LOGIN_GRACE:?}, closing");
+                        guard.0 = None;
+                        let _ = handle
+                            .disconnect(Disconnect::ByApplication, "login grace time exceeded".into(), String::new())
+                            .await;
+                        let _ = tokio::time::timeout(Duration::from_secs(5), running).await;
                         return;
                     }
                     () = conn.draining() => {}

@@ -496,17 +496,13 @@ impl Source {
                 self.warn(&msg).await?;
                 continue;
             };
+            // A pattern that matches nothing (or does not parse as one) is a literal name, as in a shell:
+            // `a[1].txt` is a file name too.
             let paths = if has_wildcard(path.file_name().unwrap_or("")) {
                 match self.expand(&path).await {
-                    Ok(found) if found.is_empty() => {
-                        self.warn(&format!(
-                            "{raw}: {}",
-                            ringway_core::ErrorKind::NotFound.as_str()
-                        ))
-                        .await?;
-                        continue;
-                    }
-                    Ok(found) => found,
+                    Ok(found) if !found.is_empty() => found,
+                    Ok(_) => vec![path],
+                    Err(e) if e.kind() == ringway_core::ErrorKind::InvalidPath => vec![path],
                     Err(e) => {
                         self.warn(&error_text(&raw, &e)).await?;
                         continue;

@@ -106,7 +106,7 @@ pub(crate) fn spawn(tasks: &mut JoinSet<()>, sh: Arc<Shared>, pending: PendingGu
             tasks.spawn(
                 async move {
                     fut.await;
-                    drop(pending);
+                    pending.release().await;
                 }
                 .instrument(span),
             );
