@@ -292,8 +292,10 @@ fn start_connection(
     };
     let mut force = ctx.shared.force.clone();
     let span = tracing::info_span!("conn", id, protocol = service.name(), %peer, worker = ctx.id);
+    // Made before the task, so the entry goes even if the task is dropped before it first runs (shutdown).
+    let registered = Registered { registry, id };
     let session = async move {
-        let _registered = Registered { registry, id };
+        let _registered = registered;
         let _guard = guard;
         tracing::debug!("connection accepted");
         tokio::select! {
