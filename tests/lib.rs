@@ -95,6 +95,22 @@ impl Server {
     /// As [`Server::start`].
     #[must_use]
     pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        let mut dir = dir;
+        // A port picked free can be taken by a parallel test before the server binds it: start again with new
+        // ports when the server stops with "address in use".
+        for _ in 0..4 {
+            match Self::try_start_in(dir, env) {
+                Ok(server) => return server,
+                Err(d) => dir = d,
+            }
+        }
+        Self::try_start_in(dir, env).unwrap_or_else(|_| panic!("no free ports after 5 tries"))
+    }
+
+    fn try_start_in(
+        dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> Result<Self, tempfile::TempDir> {
         let port = free_port();
         let ssh_port = env
             .iter()
@@ -116,7 +132,7 @@ impl Server {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn ringway");
-        let server = Self {
+        let mut server = Self {
             child: Some(child),
             dir,
             http: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -125,7 +141,25 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok((200, _)) = http_get(server.http, "/healthz") {
-                return server;
+                return Ok(server);
+            }
+            let exited = server
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+                .is_some();
+            if exited {
+                let mut stderr = String::new();
+                if let Some(err) = server.child.as_mut().and_then(|c| c.stderr.as_mut()) {
+                    use std::io::Read as _;
+                    let _ = err.read_to_string(&mut stderr);
+                }
+                if stderr.contains("in use") || server.log().contains("in use") {
+                    server.child = None;
+                    let dir =
+                        std::mem::replace(&mut server.dir, tempfile::tempdir().expect("tempdir"));
+                    return Err(dir);
+                }
             }
             assert!(
                 Instant::now() < deadline,

@@ -171,3 +171,31 @@ fn cli_version_help_and_initprovider() {
         "{err}"
     );
 }
+
+/// A second server on a port another process listens on fails at start with "address in use", instead of
+/// joining its SO_REUSEPORT listeners and taking half its connections.
+#[test]
+fn a_taken_ssh_port_is_a_start_up_error() {
+    let first = Server::start(&[
+        ("RINGWAY_DEFAULT_ADMIN_USERNAME", "admin"),
+        ("RINGWAY_DEFAULT_ADMIN_PASSWORD", "pw-1"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let ssh_port = first.ssh.port().to_string();
+    let http_port = ringway_tests::free_port().to_string();
+    let (status, _, err) = run_ringway(
+        &["serve", "--config-dir", d],
+        dir.path(),
+        &[
+            ("RINGWAY_SFTPD__BINDINGS__0__ADDRESS", "127.0.0.1"),
+            ("RINGWAY_SFTPD__BINDINGS__0__PORT", &ssh_port),
+            ("RINGWAY_HTTPD__BINDINGS__0__PORT", &http_port),
+        ],
+    );
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("SSH listener") && err.contains("in use"),
+        "{err}"
+    );
+}

@@ -86,6 +86,18 @@ pub(crate) fn bind_all(listeners: &[ListenerSpec], n: usize) -> io::Result<Vec<B
     let mut per_worker: Vec<Bound> = (0..n).map(|_| Vec::new()).collect();
     for spec in listeners {
         let mut addr = spec.addr;
+        // SO_REUSEPORT would let this process join another's listeners on the same port (same user) and split
+        // its connections with it. A plain bind first fails if anything listens there.
+        if addr.port() != 0 {
+            let probe = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+            probe.set_reuse_address(true)?;
+            probe.bind(&addr.into()).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{} listener on {addr}: {e}", spec.service.name()),
+                )
+            })?;
+        }
         for bound in &mut per_worker {
             let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
             sock.set_reuse_address(true)?;
