@@ -246,3 +246,48 @@ pub fn ssh_key_and_password(
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// The server log's last 80 lines, without russh's and sqlx's per-packet and per-query debug lines.
+#[must_use]
+pub fn log_tail(server: &Server) -> String {
+    let log = server.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.contains("\"russh::") && !l.contains("\"sqlx::"))
+        .collect();
+    lines[lines.len().saturating_sub(80)..].join("\n")
+}
+
+/// Asserts that a client command exited 0 (the failure shows its output and the server log's tail); returns
+/// its stdout.
+#[track_caller]
+pub fn ok(out: &Output, what: &str, server: &Server) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: stdout {}\nstderr {}\nlog:\n{}",
+        text(&out.stdout),
+        text(&out.stderr),
+        log_tail(server)
+    );
+    text(&out.stdout)
+}
+
+/// sha256 of a file, by `sha256sum`.
+#[must_use]
+pub fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    assert!(
+        out.status.success(),
+        "sha256sum {}: {out:?}",
+        path.display()
+    );
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}

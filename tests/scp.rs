@@ -7,7 +7,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ringway_tests::Server;
-use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, ssh_key, text, user};
+use ringway_tests::client::{
+    Admin, CLIENT_OPTIONS, content, env, keygen, ok, sha256, ssh_key, text, user,
+};
 use serde_json::json;
 
 /// `scp` with the common client options, as `name` with `key`.
@@ -25,27 +27,6 @@ fn scp_cmd(server: &Server, key: &Path, args: &[&str]) -> Command {
 
 fn scp(server: &Server, key: &Path, args: &[&str]) -> Output {
     scp_cmd(server, key, args).output().expect("run scp")
-}
-
-#[track_caller]
-fn ok(out: &Output, what: &str, server: &Server) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: stdout {}\nstderr {}\nlog:\n{}",
-        text(&out.stdout),
-        text(&out.stderr),
-        server.log()
-    );
-}
-
-fn sha256(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    text(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 /// Every file under `root` with its content, by relative path.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use ringway_tests::Server;
-use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, text, user};
+use ringway_tests::client::{Admin, CLIENT_OPTIONS, content, env, keygen, ok, sha256, text, user};
 
 /// `sftp -b -` (commands on stdin) as `name` with `key`, `extra` client options, pipes for all three streams.
 fn sftp_command(server: &Server, key: &Path, name: &str, extra: &[&str]) -> Command {
@@ -45,19 +45,6 @@ fn sftp(server: &Server, key: &Path, name: &str, extra: &[&str], batch: &str) ->
         .write_all(batch.as_bytes())
         .expect("write batch");
     child.wait_with_output().expect("sftp output")
-}
-
-#[track_caller]
-fn ok(out: &Output, what: &str, server: &Server) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: stdout {}\nstderr {}\nlog:\n{}",
-        text(&out.stdout),
-        text(&out.stderr),
-        server.log()
-    );
-    text(&out.stdout)
 }
 
 #[test]
@@ -213,24 +200,6 @@ fn write_content(path: &Path, len: usize, seed: u64) -> String {
     f.flush().unwrap();
     drop(f);
     sha256(path)
-}
-
-/// sha256 of a file, by `sha256sum`.
-fn sha256(path: &Path) -> String {
-    let out = Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .expect("run sha256sum");
-    assert!(
-        out.status.success(),
-        "sha256sum {}: {out:?}",
-        path.display()
-    );
-    text(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_owned()
 }
 
 /// A user `name` with a key, and a local directory for the client's files.

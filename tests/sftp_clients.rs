@@ -8,32 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ringway_tests::client::{Admin, content, env, keygen, text, user};
+use ringway_tests::client::{Admin, content, env, keygen, log_tail, ok, text, user};
 use ringway_tests::{Server, http_get};
 use serde_json::{Value, json};
-
-#[track_caller]
-fn ok(out: &Output, what: &str, server: &Server) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: stdout {}\nstderr {}\nlog:\n{}",
-        text(&out.stdout),
-        text(&out.stderr),
-        log_tail(server)
-    );
-    text(&out.stdout)
-}
-
-/// The server log's last lines, without russh's per-packet debug lines.
-fn log_tail(server: &Server) -> String {
-    let log = server.log();
-    let lines: Vec<&str> = log
-        .lines()
-        .filter(|l| !l.contains("\"russh::") && !l.contains("\"sqlx::"))
-        .collect();
-    lines[lines.len().saturating_sub(80)..].join("\n")
-}
 
 /// A server, a user `name` with password `<name>-pass-1` and an Ed25519 key, and the user's home on disk (made
 /// with a read-write `rw/` and a `readonly.txt`). `permissions` replaces the default `{"/": ["*"]}`.
